@@ -1,0 +1,49 @@
+import path from 'node:path';
+
+/** Runtime settings, all from the environment so that one build runs anywhere. */
+export interface TesseraConfig {
+  /** Root for everything Tessera writes: embedded database, blobs, logs, secrets. */
+  dataDir: string;
+  /** External PostgreSQL; when absent the embedded server under dataDir is used. */
+  databaseUrl: string | undefined;
+  port: number;
+  host: string;
+  /** Folder scanned for bundled event plugins at start. */
+  pluginsDir: string;
+  /** Built designer app served at `/`. */
+  designerDistDir: string;
+  adminPassword: string | undefined;
+  sessionTtlHours: number;
+  /** Secure cookies need TLS; off for loopback development, on behind a TLS proxy. */
+  secureCookies: boolean;
+  maxUploadBytes: number;
+}
+
+const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+function intFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`环境变量 ${name}="${raw}" 不是有效的非负整数 (expected a non-negative integer)`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TesseraConfig {
+  return {
+    dataDir: path.resolve(env.TESSERA_DATA_DIR ?? path.join(process.cwd(), 'data')),
+    databaseUrl: env.DATABASE_URL || undefined,
+    port: intFromEnv('PORT', 3000, env),
+    host: env.HOST ?? '127.0.0.1',
+    pluginsDir: path.resolve(env.TESSERA_PLUGINS_DIR ?? path.join(repoRoot, 'plugins')),
+    designerDistDir: path.resolve(env.TESSERA_DESIGNER_DIST ?? path.join(repoRoot, 'designer', 'dist')),
+    adminPassword: env.TESSERA_ADMIN_PASSWORD || undefined,
+    sessionTtlHours: intFromEnv('TESSERA_SESSION_TTL_HOURS', 12, env),
+    secureCookies: env.TESSERA_SECURE_COOKIES === '1' || env.TESSERA_SECURE_COOKIES === 'true',
+    maxUploadBytes: intFromEnv('TESSERA_MAX_UPLOAD_MB', 200, env) * 1024 * 1024,
+  };
+}
+
+export { repoRoot };

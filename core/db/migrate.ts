@@ -1,0 +1,31 @@
+import type { Sequelize } from 'sequelize';
+import { SequelizeStorage, Umzug } from 'umzug';
+import * as initial from './migrations/0001-initial.ts';
+
+/** Listed explicitly (not globbed) so the same list works from source and from a build. */
+const migrations = [{ name: '0001-initial', ...initial }];
+
+/** Arbitrary constant: serialises migrations when a server and a CLI start at the same moment. */
+const MIGRATION_LOCK = 7_241_001;
+
+export async function migrate(sequelize: Sequelize): Promise<string[]> {
+  const umzug = new Umzug({
+    migrations: migrations.map((m) => ({
+      name: m.name,
+      up: async () => m.up({ context: sequelize }),
+      down: async () => m.down({ context: sequelize }),
+    })),
+    context: sequelize,
+    storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
+    logger: undefined,
+  });
+  // An advisory lock held on one dedicated connection for the whole run.
+  return sequelize.transaction(async (transaction) => {
+    await sequelize.query('SELECT pg_advisory_xact_lock(:key)', {
+      replacements: { key: MIGRATION_LOCK },
+      transaction,
+    });
+    const applied = await umzug.up();
+    return applied.map((m) => m.name);
+  });
+}

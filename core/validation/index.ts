@@ -1,0 +1,11 @@
+export { createAjv, localizeErrors, CUSTOM_FORMAT_NAMES } from './ajv.ts';
+export type { CustomFormatName, TesseraAjv, ErrorObject } from './ajv.ts';
+export type { FormatCheckResult, FormatIssue } from './format-result.ts';
+export { toHalfWidth, stripBlanks } from './format-result.ts';
+export { checkIdNumber, normalizeIdNumber, idNumberCheckChar } from './id-number.ts';
+export type { IdNumberCheckResult } from './id-number.ts';
+export { checkMobile, normalizeMobile } from './mobile.ts';
+export { checkPlate, normalizePlate } from './plate.ts';
+export type { PlateCheckResult } from './plate.ts';
+export { FORM_WIDGETS, FORM_FIELD_KEYWORDS, FORM_ROOT_KEYWORDS } from './form-keywords.ts';
+export type { FormWidgetName } from './form-keywords.ts';

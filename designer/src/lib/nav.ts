@@ -1,0 +1,75 @@
+// Role → navigation, in one place. Add an item here only when its page exists (no dead links).
+import { eventPath, type Route } from './router.svelte';
+import type { Role } from './types';
+
+export interface NavItem {
+  id: string;
+  label: string;
+  path: string;
+  active: boolean;
+}
+
+export interface NavSection {
+  id: string;
+  title: string;
+  items: NavItem[];
+}
+
+const ALL_ROLES: readonly Role[] = ['admin', 'unit', 'clerk', 'reviewer', 'designer', 'operator'];
+
+interface GlobalItemDef {
+  id: string;
+  label: string;
+  path: string;
+  roles: readonly Role[];
+  activeOn: readonly Route['name'][];
+}
+
+interface EventItemDef {
+  id: string;
+  label: string;
+  /** Path below `/events/:code`; '' for the overview. */
+  sub: string;
+  roles: readonly Role[];
+  activeOn: readonly Route['name'][];
+}
+
+const GLOBAL_ITEMS: readonly GlobalItemDef[] = [
+  { id: 'events', label: '活动列表', path: '/events', roles: ALL_ROLES, activeOn: ['events'] },
+];
+
+const EVENT_ITEMS: readonly EventItemDef[] = [
+  { id: 'event-overview', label: '活动概况', sub: '', roles: ALL_ROLES, activeOn: ['event'] },
+];
+
+/** The event a route belongs to, if any. */
+export function routeEventCode(route: Route): string | null {
+  return route.name === 'event' ? route.code : null;
+}
+
+export function navFor(role: Role, route: Route, eventTitle?: string): NavSection[] {
+  const sections: NavSection[] = [
+    {
+      id: 'main',
+      title: '工作台',
+      items: GLOBAL_ITEMS.filter((i) => i.roles.includes(role)).map((i) => ({
+        id: i.id,
+        label: i.label,
+        path: i.path,
+        active: i.activeOn.includes(route.name),
+      })),
+    },
+  ];
+
+  const code = routeEventCode(route);
+  if (code) {
+    const items = EVENT_ITEMS.filter((i) => i.roles.includes(role)).map((i) => ({
+      id: i.id,
+      label: i.label,
+      path: eventPath(code) + i.sub,
+      active: i.activeOn.includes(route.name),
+    }));
+    if (items.length > 0) sections.push({ id: 'event', title: eventTitle ?? code, items });
+  }
+  return sections.filter((s) => s.items.length > 0);
+}
