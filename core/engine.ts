@@ -1,0 +1,81 @@
+import { Accounts } from './auth/accounts.ts';
+import { AuditLog } from './audit.ts';
+import type { TesseraConfig } from './config.ts';
+import { openDatabase, type Database } from './db/connection.ts';
+import type { EmbeddedRole } from './db/embedded.ts';
+import { Events } from './events/events.ts';
+import { PluginStore } from './events/plugin-store.ts';
+import {
+  formatIssue,
+  loadPluginsDirectory,
+  PluginRegistry,
+  type PluginIssue,
+  type PluginLoadResult,
+} from './plugins/index.ts';
+import { Units } from './units.ts';
+
+/** The engine: every core service over one database. Server and CLI are skins over this. */
+export interface Engine {
+  config: TesseraConfig;
+  db: Database;
+  accounts: Accounts;
+  audit: AuditLog;
+  units: Units;
+  events: Events;
+  plugins: PluginRegistry;
+  pluginStore: PluginStore;
+  /** Outcome of loading plugins/ at start, broken ones included. */
+  pluginLoad: PluginLoadResult[];
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  role: EmbeddedRole;
+  /** Load plugins/ and sync the bundled events (the server does; most CLI commands need not). */
+  loadPlugins?: boolean;
+  log?: (message: string) => void;
+}
+
+export async function createEngine(config: TesseraConfig, options: EngineOptions): Promise<Engine> {
+  const log = options.log ?? (() => undefined);
+  const db = await openDatabase(config, { role: options.role, log });
+  try {
+    const pluginStore = new PluginStore(db);
+    const engine: Engine = {
+      config,
+      db,
+      accounts: new Accounts(db, config.sessionTtlHours),
+      audit: new AuditLog(db),
+      units: new Units(db),
+      events: new Events(db, pluginStore),
+      plugins: new PluginRegistry(),
+      pluginStore,
+      pluginLoad: [],
+      close: () => db.close(),
+    };
+    if (options.loadPlugins) await loadBundledPlugins(engine, log);
+    return engine;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+/** A broken plugin is reported and skipped; the others load. */
+async function loadBundledPlugins(engine: Engine, log: (message: string) => void): Promise<void> {
+  engine.pluginLoad = await loadPluginsDirectory(engine.config.pluginsDir);
+  for (const result of engine.pluginLoad) {
+    const report = (issue: PluginIssue) => log(formatIssue(issue));
+    result.warnings.forEach(report);
+    if (!result.ok) {
+      log(`插件 ${result.code} (${result.source}) 未加载：${result.errors.length} 个错误`);
+      result.errors.forEach(report);
+      continue;
+    }
+    engine.plugins.register(result.plugin, { replace: true });
+    await engine.events.syncBundled(result.plugin);
+    log(
+      `插件 ${result.plugin.code} v${result.plugin.version} 已加载 (活动 ${result.plugin.manifest.event.code})`,
+    );
+  }
+}

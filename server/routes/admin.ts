@@ -1,0 +1,89 @@
+import { TesseraError } from '../../core/errors.ts';
+import { ROLE_LABELS, ROLES } from '../../core/db/models.ts';
+import { defineRoutes } from '../route-table.ts';
+
+const asString = (value: unknown, field: string): string => {
+  if (typeof value !== 'string' || !value.trim())
+    throw new TesseraError('invalid_request', `缺少字段 ${field}`);
+  return value.trim();
+};
+
+export const adminRoutes = defineRoutes([
+  {
+    method: 'GET',
+    path: '/api/units',
+    summary: '单位列表 (units; a unit user sees only its own)',
+    tag: 'units',
+    access: 'any',
+    handler: async (ctx, engine) => {
+      const user = ctx.state.user!;
+      const units = await engine.units.list(
+        user.role === 'unit' && user.unit ? { unitId: user.unit.id } : {},
+      );
+      ctx.body = { units: units.map((u) => ({ id: u.id, code: u.code, name: u.name })) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/units',
+    summary: '添加单位 (add a unit)',
+    tag: 'units',
+    access: ['admin'],
+    handler: async (ctx, engine) => {
+      const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+      const unit = await engine.units.add(asString(body.code, 'code'), asString(body.name, 'name'));
+      await engine.audit.record(
+        'unit_add',
+        { userId: ctx.state.user!.id, username: ctx.state.user!.username, ip: ctx.ip },
+        {
+          type: 'unit',
+          id: unit.id,
+        },
+      );
+      ctx.status = 201;
+      ctx.body = { unit: { id: unit.id, code: unit.code, name: unit.name } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/users',
+    summary: '用户列表 (users)',
+    tag: 'users',
+    access: ['admin'],
+    handler: async (ctx, engine) => {
+      const users = await engine.db.models.User.findAll({ order: [['username', 'ASC']] });
+      ctx.body = {
+        users: await Promise.all(users.map((u) => engine.accounts.toSessionUser(u))),
+        roles: ROLES.map((code) => ({ code, label: ROLE_LABELS[code] })),
+      };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/users',
+    summary: '添加用户 (add a user)',
+    tag: 'users',
+    access: ['admin'],
+    handler: async (ctx, engine) => {
+      const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+      const user = await engine.accounts.createUser({
+        username: asString(body.username, 'username'),
+        password: asString(body.password, 'password'),
+        role: asString(body.role, 'role'),
+        unitCode: typeof body.unitCode === 'string' && body.unitCode ? body.unitCode : undefined,
+        displayName: typeof body.displayName === 'string' && body.displayName ? body.displayName : undefined,
+      });
+      await engine.audit.record(
+        'user_add',
+        { userId: ctx.state.user!.id, username: ctx.state.user!.username, ip: ctx.ip },
+        {
+          type: 'user',
+          id: user.id,
+        },
+        { role: user.role },
+      );
+      ctx.status = 201;
+      ctx.body = { user: await engine.accounts.toSessionUser(user) };
+    },
+  },
+]);

@@ -1,0 +1,47 @@
+import type { Server } from 'node:http';
+import type { TesseraConfig } from '../core/config.ts';
+import { createEngine, type Engine } from '../core/engine.ts';
+import { createApp, listen } from './app.ts';
+
+export interface RunningServer {
+  engine: Engine;
+  server: Server;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(
+  config: TesseraConfig,
+  log: (message: string) => void = (m) => console.log(m),
+): Promise<RunningServer> {
+  const engine = await createEngine(config, { role: 'server', loadPlugins: true, log });
+  try {
+    const admin = await engine.accounts.ensureFirstAdmin(config.adminPassword);
+    if (admin.password) {
+      log(`\n首次启动：已创建管理员账号 admin，初始密码（只显示这一次）：${admin.password}\n`);
+    } else if (admin.created) {
+      log('首次启动：已创建管理员账号 admin（密码来自 TESSERA_ADMIN_PASSWORD）');
+    }
+    const { app, requestLog } = createApp(engine, log);
+    const server = await listen(app, config.port, config.host);
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host}:${port}`;
+    return {
+      engine,
+      server,
+      url,
+      async stop() {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await requestLog.close();
+        await engine.close();
+      },
+    };
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+}

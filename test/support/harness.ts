@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { loadConfig, type TesseraConfig } from '../../core/config.ts';
+import { startServer, type RunningServer } from '../../server/serve.ts';
+
+/** A fresh database of its own on the run's PostgreSQL, so test files never see each other's rows. */
+export async function createTestDatabase(): Promise<string> {
+  const adminUrl = inject('databaseUrl');
+  const name = `tessera_test_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export const ADMIN_PASSWORD = 'Admin-Test-Passw0rd';
+
+export async function testConfig(overrides: Partial<TesseraConfig> = {}): Promise<TesseraConfig> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-test-data-'));
+  return {
+    ...loadConfig({}),
+    dataDir,
+    databaseUrl: await createTestDatabase(),
+    port: 0,
+    host: '127.0.0.1',
+    adminPassword: ADMIN_PASSWORD,
+    ...overrides,
+  };
+}
+
+export async function startTestServer(overrides: Partial<TesseraConfig> = {}): Promise<RunningServer> {
+  return startServer(await testConfig(overrides), () => undefined);
+}
+
+// Response bodies are asserted field by field in the tests; typing every API response here would copy the server.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Body = any;
+
+/** A signed-in HTTP client: keeps the session cookie and sends the CSRF token like the designer does. */
+export class ApiClient {
+  private cookie = '';
+  csrfToken = '';
+
+  constructor(private readonly baseUrl: string) {}
+
+  async request(method: string, url: string, body?: unknown): Promise<{ status: number; body: Body }> {
+    const headers: Record<string, string> = {};
+    if (this.cookie) headers.cookie = this.cookie;
+    if (method !== 'GET' && this.csrfToken) headers['x-csrf-token'] = this.csrfToken;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(this.baseUrl + url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const setCookie = response.headers.get('set-cookie');
+    if (setCookie) this.cookie = setCookie.split(';')[0] ?? '';
+    const text = await response.text();
+    let parsed: Body = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed };
+  }
+
+  async login(username: string, password: string): Promise<{ status: number; body: Body }> {
+    const result = await this.request('POST', '/api/auth/login', { username, password });
+    if (result.status === 200) this.csrfToken = result.body.csrfToken;
+    return result;
+  }
+}
