@@ -12,6 +12,8 @@ import {
   type PluginIssue,
   type PluginLoadResult,
 } from './plugins/index.ts';
+import { loadDataKeys } from './crypto/secrets.ts';
+import { SensitiveData } from './crypto/sensitive.ts';
 import { Units } from './units.ts';
 
 /** The engine: every core service over one database. Server and CLI are skins over this. */
@@ -24,6 +26,8 @@ export interface Engine {
   events: Events;
   plugins: PluginRegistry;
   pluginStore: PluginStore;
+  /** Encryption, keyed hash and masking of ID numbers. */
+  sensitive: SensitiveData;
   /** Outcome of loading plugins/ at start, broken ones included. */
   pluginLoad: PluginLoadResult[];
   close(): Promise<void>;
@@ -50,6 +54,7 @@ export async function createEngine(config: TesseraConfig, options: EngineOptions
       events: new Events(db, pluginStore),
       plugins: new PluginRegistry(),
       pluginStore,
+      sensitive: new SensitiveData(loadDataKeys(config.dataDir)),
       pluginLoad: [],
       close: () => db.close(),
     };

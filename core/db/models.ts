@@ -94,7 +94,40 @@ export class AuditEntry extends Model<InferAttributes<AuditEntry>, InferCreation
   declare detail: object;
 }
 
+/** A person or vehicle declared for an event: standard fields as columns, the rest in `data`. */
+export class EventRecord extends Model<InferAttributes<EventRecord>, InferCreationAttributes<EventRecord>> {
+  declare id: CreationOptional<number>;
+  declare eventId: number;
+  declare unitId: number;
+  declare kind: string;
+  declare status: CreationOptional<string>;
+  declare cardType: string | null;
+  /** The plugin version the record was collected under. */
+  declare pluginVersionId: number;
+  declare name: string | null;
+  declare gender: string | null;
+  declare birthDate: string | null;
+  declare idType: string | null;
+  declare idNumberHash: Buffer | null;
+  declare idNumberEnc: Buffer | null;
+  declare idNumberMasked: string | null;
+  declare organization: string | null;
+  declare position: string | null;
+  declare mobile: string | null;
+  declare plateNumber: string | null;
+  declare vehicleType: string | null;
+  declare zones: CreationOptional<string[]>;
+  declare photo: string | null;
+  declare data: CreationOptional<Record<string, unknown>>;
+  declare version: CreationOptional<number>;
+  declare createdBy: number | null;
+  declare updatedBy: number | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
 export interface Models {
+  EventRecord: typeof EventRecord;
   PluginVersion: typeof PluginVersion;
   Event: typeof Event;
   Unit: typeof Unit;
@@ -205,5 +238,37 @@ export function initModels(sequelize: Sequelize): Models {
     },
     { ...common, sequelize, tableName: 'audit_log', timestamps: false },
   );
-  return { PluginVersion, Event, Unit, User, Session, AuditEntry };
+  EventRecord.init(
+    {
+      id: idNumber,
+      eventId: { ...bigintAsNumber('eventId'), allowNull: false },
+      unitId: { ...bigintAsNumber('unitId'), allowNull: false },
+      kind: { type: DataTypes.TEXT, allowNull: false },
+      status: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'draft' },
+      cardType: DataTypes.TEXT,
+      pluginVersionId: { ...bigintAsNumber('pluginVersionId'), allowNull: false },
+      name: DataTypes.TEXT,
+      gender: DataTypes.CHAR(1),
+      birthDate: DataTypes.DATEONLY,
+      idType: DataTypes.TEXT,
+      idNumberHash: DataTypes.BLOB,
+      idNumberEnc: DataTypes.BLOB,
+      idNumberMasked: DataTypes.TEXT,
+      organization: DataTypes.TEXT,
+      position: DataTypes.TEXT,
+      mobile: DataTypes.TEXT,
+      plateNumber: DataTypes.TEXT,
+      vehicleType: DataTypes.TEXT,
+      zones: { type: DataTypes.ARRAY(DataTypes.TEXT), allowNull: false, defaultValue: [] },
+      photo: DataTypes.TEXT,
+      data: { type: DataTypes.JSONB, allowNull: false, defaultValue: {} },
+      version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
+      createdBy: bigintAsNumber('createdBy'),
+      updatedBy: bigintAsNumber('updatedBy'),
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { ...common, sequelize, tableName: 'records' },
+  );
+  return { PluginVersion, Event, Unit, User, Session, AuditEntry, EventRecord };
 }
