@@ -14,6 +14,7 @@ import {
 } from './plugins/index.ts';
 import { loadDataKeys } from './crypto/secrets.ts';
 import { SensitiveData } from './crypto/sensitive.ts';
+import { Records } from './records/records.ts';
 import { Units } from './units.ts';
 
 /** The engine: every core service over one database. Server and CLI are skins over this. */
@@ -26,6 +27,7 @@ export interface Engine {
   events: Events;
   plugins: PluginRegistry;
   pluginStore: PluginStore;
+  records: Records;
   /** Encryption, keyed hash and masking of ID numbers. */
   sensitive: SensitiveData;
   /** Outcome of loading plugins/ at start, broken ones included. */
@@ -45,16 +47,20 @@ export async function createEngine(config: TesseraConfig, options: EngineOptions
   const db = await openDatabase(config, { role: options.role, log });
   try {
     const pluginStore = new PluginStore(db);
+    const audit = new AuditLog(db);
+    const events = new Events(db, pluginStore);
+    const sensitive = new SensitiveData(loadDataKeys(config.dataDir));
     const engine: Engine = {
       config,
       db,
       accounts: new Accounts(db, config.sessionTtlHours),
-      audit: new AuditLog(db),
+      audit,
       units: new Units(db),
-      events: new Events(db, pluginStore),
+      events,
+      records: new Records(db, events, sensitive, audit),
       plugins: new PluginRegistry(),
       pluginStore,
-      sensitive: new SensitiveData(loadDataKeys(config.dataDir)),
+      sensitive,
       pluginLoad: [],
       close: () => db.close(),
     };

@@ -107,6 +107,41 @@ user
     },
   );
 
+const idcard = program.command('idcard').description('证件号码 (identity document numbers)');
+idcard
+  .command('check')
+  .argument('<number...>', '证件号码（含空格时请加引号）')
+  .option('--json', '每个号码输出一行 JSON')
+  .option(
+    '--id-type <type>',
+    '证件类型：1 居民身份证 | 2 港澳居民来往内地通行证 | 3 台湾居民来往大陆通行证 | 4 护照 | 5 外国人永久居留身份证 | 6 港澳台居民居住证',
+  )
+  .description('校验证件号码（居民身份证、居住证、永久居留身份证、护照、通行证）：全部有效时退出码 0，否则 1')
+  .action(async (numbers: string[], options: { json?: boolean; idType?: string }) => {
+    const { checkIdNumber, describeIdCheck } = await import('../core/validation/index.ts');
+    let allValid = true;
+    for (const input of numbers) {
+      const r = checkIdNumber(input, { idType: options.idType });
+      allValid &&= r.valid;
+      console.log(
+        options.json
+          ? JSON.stringify({
+              input: r.input,
+              valid: r.valid,
+              normalized: r.normalized,
+              kind: r.kind,
+              birthDate: r.birthDate,
+              gender: r.gender,
+              region: r.region,
+              errors: r.errors,
+              warnings: r.warnings,
+            })
+          : describeIdCheck(r),
+      );
+    }
+    process.exitCode = allValid ? 0 : 1;
+  });
+
 program
   .command('gen-types')
   .description('由 schemas/ 生成 TypeScript 类型 (core/types/generated)')

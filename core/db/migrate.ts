@@ -1,9 +1,13 @@
 import type { Sequelize } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import * as initial from './migrations/0001-initial.ts';
+import * as recordUniqueness from './migrations/0002-record-uniqueness.ts';
 
 /** Listed explicitly (not globbed) so the same list works from source and from a build. */
-const migrations = [{ name: '0001-initial', ...initial }];
+const migrations = [
+  { name: '0001-initial', ...initial },
+  { name: '0002-record-uniqueness', ...recordUniqueness },
+];
 
 /** Arbitrary constant: serialises migrations when a server and a CLI start at the same moment. */
 const MIGRATION_LOCK = 7_241_001;

@@ -7,17 +7,9 @@ import {
   type Sequelize,
 } from 'sequelize';
 
-export const ROLES = ['admin', 'unit', 'clerk', 'reviewer', 'designer', 'operator'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../roles.ts';
 
-export const ROLE_LABELS: Record<Role, string> = {
-  admin: '管理员',
-  unit: '申报单位',
-  clerk: '采集员',
-  reviewer: '审核员',
-  designer: '设计员',
-  operator: '制证员',
-};
+export { ROLES, ROLE_LABELS, type Role } from '../roles.ts';
 
 export class PluginVersion extends Model<
   InferAttributes<PluginVersion>,

@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject, type Options } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import localizeZhModule from 'ajv-i18n/localize/zh/index.js';
+import { CN_ID_NUMBER_KINDS } from './fields.ts';
 import { FORM_FIELD_KEYWORDS, FORM_ROOT_KEYWORDS } from './form-keywords.ts';
 import { checkIdNumber } from './id-number.ts';
 import { checkMobile } from './mobile.ts';
@@ -21,13 +22,17 @@ const addFormats = interopDefault(addFormatsModule as unknown as typeof addForma
 const localizeZh = interopDefault(localizeZhModule as unknown as typeof localizeZhModule.default);
 
 /**
- * A format accepts only the canonical spelling: the import pipeline normalises values (via the
- * check functions' `normalized`) before it validates, so stored data has one spelling.
+ * A format accepts only the canonical spelling: forms and the import pipeline normalise values
+ * first (normalizeFieldValue in fields.ts, or the check functions' `normalized`), so stored data
+ * has one spelling. `cn-id-number` is an 18-character GB 11643 number: a resident ID (a legacy
+ * 15-digit one only in its converted 18-digit form) or an HK/Macau/Taiwan residence permit.
+ * Other documents (passports, permits, foreign permanent resident cards) depend on the record's
+ * `idType` and are checked by normalizeFieldValue / checkIdNumber, not by a format.
  */
 const CUSTOM_FORMATS = {
   'cn-id-number': (s: string) => {
     const r = checkIdNumber(s);
-    return r.valid && r.normalized === s;
+    return r.valid && r.normalized === s && CN_ID_NUMBER_KINDS.has(r.kind);
   },
   'cn-mobile': (s: string) => {
     const r = checkMobile(s);

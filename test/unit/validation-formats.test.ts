@@ -1,127 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { createAjv } from '../../core/validation/ajv.ts';
-import { checkIdNumber, idNumberCheckChar } from '../../core/validation/id-number.ts';
-import { checkMobile } from '../../core/validation/mobile.ts';
-import { checkPlate } from '../../core/validation/plate.ts';
+import { fieldRule, normalizeFieldValue } from '../../core/validation/fields.ts';
 
 /** GB 11643-1999 MOD 11-2, written out independently of the code under test. */
-function mod112(first17: string): string {
-  const weights = first17.split('').map((_, i) => 2 ** (17 - i) % 11);
-  const sum = first17.split('').reduce((acc, d, i) => acc + Number(d) * weights[i]!, 0);
-  return '10X98765432'[sum % 11]!;
+function withCheck(first17: string): string {
+  const sum = [...first17].reduce((acc, d, i) => acc + Number(d) * (2 ** (17 - i) % 11), 0);
+  return first17 + '10X98765432'[sum % 11]!;
 }
-const withCheck = (first17: string) => first17 + mod112(first17);
 
-describe('MOD 11-2 helper of this test', () => {
-  it('agrees with the standard’s published examples', () => {
-    expect(withCheck('11010519491231002')).toBe('11010519491231002X');
-    expect(withCheck('44052418800101001')).toBe('440524188001010014');
-  });
-});
+const resident = withCheck('11010519491231002'); // …002X, 北京, 1949-12-31, F
+const residencePermit = withCheck('81000019900307123');
 
-describe('checkIdNumber', () => {
-  const before1900 = withCheck('44052418800101001'); // the standard's example: born 1880
-  const valid = [
-    withCheck('11010519491231002'), // 北京 1949-12-31, 女
-    withCheck('32010619900307123'), // 江苏南京 1990-03-07
-    withCheck('51010720000229007'), // 四川成都 2000-02-29 (leap year)
-    withCheck('65010219851111553'), // 新疆乌鲁木齐
-  ];
-
-  it('accepts valid 18-digit numbers and reads birth date and gender', () => {
-    const r = checkIdNumber(valid[1]!);
-    expect(r).toMatchObject({ valid: true, normalized: valid[1], errors: [] });
-    expect(r.info).toEqual({ birthDate: '1990-03-07', gender: 'M', regionCode: '320106' });
-    expect(checkIdNumber(valid[0]!).info?.gender).toBe('F');
-    expect(checkIdNumber(valid[2]!).valid).toBe(true);
-    expect(checkIdNumber(valid[3]!).valid).toBe(true);
-    expect(idNumberCheckChar('32010619900307123')).toBe(mod112('32010619900307123'));
-  });
-
-  it('rejects a wrong check digit and says which digit is expected', () => {
-    const good = valid[1]!;
-    const wrongLast = good.slice(0, 17) + (good[17] === '0' ? '1' : '0');
-    const r = checkIdNumber(wrongLast);
-    expect(r.valid).toBe(false);
-    expect(r.errors).toEqual([
-      { code: 'check-digit', message: expect.stringContaining(good[17]!) as string },
-    ]);
-    // A typo in the body is caught by the check digit too.
-    const typo = `${good.slice(0, 14)}${(Number(good[14]) + 1) % 10}${good.slice(15)}`;
-    expect(checkIdNumber(typo).errors.map((e) => e.code)).toEqual(['check-digit']);
-  });
-
-  it('rejects impossible dates, unknown provinces and years before 1900', () => {
-    expect(checkIdNumber(withCheck('11010519900230123')).errors.map((e) => e.code)).toEqual(['birth-date']);
-    expect(checkIdNumber(withCheck('51010720010229007')).errors.map((e) => e.code)).toEqual(['birth-date']);
-    expect(checkIdNumber(withCheck('99010519900101123')).errors.map((e) => e.code)).toEqual(['region']);
-    expect(checkIdNumber(before1900).errors.map((e) => e.code)).toEqual(['birth-date']);
-    const future = checkIdNumber(withCheck('11010520990101123'), new Date('2026-01-01'));
-    expect(future.errors[0]?.message).toContain('晚于今天');
-  });
-
-  it('normalises lower-case x, full-width digits and blanks', () => {
-    const x = valid[0]!;
-    expect(checkIdNumber(x.toLowerCase())).toMatchObject({ valid: true, normalized: x });
-    const fullWidth = x.replace(/[0-9X]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
-    expect(checkIdNumber(` ${fullWidth.slice(0, 6)} ${fullWidth.slice(6)}\u00a0`)).toMatchObject({
-      valid: true,
-      normalized: x,
-    });
-  });
-
-  it('names the typical mistakes', () => {
-    expect(checkIdNumber('1.10105194912E+17').errors[0]?.code).toBe('excel-number');
-    expect(checkIdNumber('110105491231002').errors[0]?.code).toBe('legacy-15');
-    expect(checkIdNumber('11010519491231002').errors[0]?.code).toBe('length');
-    expect(checkIdNumber('1101051949123100AB').errors[0]?.code).toBe('charset');
-    expect(checkIdNumber('  ').errors[0]?.code).toBe('empty');
-  });
-});
-
-describe('checkMobile', () => {
-  it('accepts 1[3-9] + 9 digits, with +86 and separators normalised', () => {
-    expect(checkMobile('13812345678')).toEqual({ valid: true, normalized: '13812345678', errors: [] });
-    expect(checkMobile('+86 138-1234-5678').normalized).toBe('13812345678');
-    expect(checkMobile('0086 19912345678')).toMatchObject({ valid: true, normalized: '19912345678' });
-    expect(checkMobile('１３８１２３４５６７８').valid).toBe(true);
-  });
-
-  it('rejects wrong prefix, length and characters', () => {
-    expect(checkMobile('12812345678').errors[0]?.code).toBe('prefix');
-    expect(checkMobile('1381234567').errors[0]?.code).toBe('length');
-    expect(checkMobile('138123456789').errors[0]?.code).toBe('length');
-    expect(checkMobile('1381234567a').errors[0]?.code).toBe('charset');
-    expect(checkMobile('').errors[0]?.code).toBe('empty');
-  });
-});
-
-describe('checkPlate', () => {
-  it('accepts ordinary and new-energy plates', () => {
-    expect(checkPlate('京A12345')).toMatchObject({ valid: true, kind: 'ordinary' });
-    expect(checkPlate('浙AX7B29')).toMatchObject({ valid: true, kind: 'ordinary' });
-    expect(checkPlate('沪A1234挂')).toMatchObject({ valid: true, kind: 'ordinary' });
-    expect(checkPlate('粤B·D12345')).toMatchObject({
-      valid: true,
-      kind: 'new-energy',
-      normalized: '粤BD12345',
-    });
-    expect(checkPlate('粤BFA1234')).toMatchObject({ valid: true, kind: 'new-energy' });
-    expect(checkPlate('苏E12345D')).toMatchObject({ valid: true, kind: 'new-energy' });
-    expect(checkPlate(' 川a 12345 ')).toMatchObject({ valid: true, normalized: '川A12345' });
-  });
-
-  it('rejects bad province, length, and the letters I and O', () => {
-    expect(checkPlate('XA12345').errors[0]?.code).toBe('province');
-    expect(checkPlate('京A1234').errors[0]?.code).toBe('length');
-    expect(checkPlate('京A123456789').errors[0]?.code).toBe('length');
-    expect(checkPlate('京I12345').errors[0]?.code).toBe('format');
-    expect(checkPlate('京AO1234').errors[0]?.code).toBe('format');
-    expect(checkPlate('粤BA12345').errors[0]?.code).toBe('format'); // 8 chars but not D/F
-  });
-});
-
-describe('formats in the project ajv', () => {
+describe('formats in the project ajv accept canonical values only', () => {
   const ajv = createAjv();
   const validate = ajv.compile({
     type: 'object',
@@ -129,19 +19,37 @@ describe('formats in the project ajv', () => {
       id: { type: 'string', format: 'cn-id-number' },
       mobile: { type: 'string', format: 'cn-mobile' },
       plate: { type: 'string', format: 'cn-plate' },
+      birthDate: { type: 'string', format: 'date' },
     },
   });
+  const ok = (data: Record<string, string>) => validate(data);
 
   it('accepts canonical values', () => {
-    expect(validate({ id: '11010519491231002X', mobile: '13812345678', plate: '粤BD12345' })).toBe(true);
+    expect(ok({ id: resident, mobile: '13812345678', plate: '粤BD12345', birthDate: '2000-02-29' })).toBe(
+      true,
+    );
+    expect(ok({ id: residencePermit })).toBe(true);
+    expect(ok({ id: '11010519491231002X', plate: '京A1234警' })).toBe(true);
   });
 
-  it('rejects invalid and non-canonical spellings (normalise before validating)', () => {
-    expect(validate({ id: '110105194912310021' })).toBe(false);
-    expect(validate({ id: '11010519491231002x' })).toBe(false);
-    expect(validate({ mobile: '138 1234 5678' })).toBe(false);
-    expect(validate({ plate: '粤B·D12345' })).toBe(false);
-    expect(validate.errors?.[0]).toMatchObject({ instancePath: '/plate', keyword: 'format' });
+  it('cn-id-number: 18-character GB 11643 numbers, not passports, permits or foreign cards', () => {
+    for (const id of ['E12345678', 'H12345678', '12345678', '932682198501010017', 'KAZ110090123105']) {
+      expect(ok({ id })).toBe(false);
+    }
+  });
+
+  it('rejects invalid and non-canonical spellings (normalise first)', () => {
+    expect(ok({ id: '110105194912310021' })).toBe(false); // wrong check digit
+    expect(ok({ id: resident.toLowerCase() })).toBe(false);
+    expect(ok({ id: ` ${resident}` })).toBe(false);
+    expect(ok({ id: '110105491231002' })).toBe(false); // 15 digits: store the converted 18
+    expect(ok({ mobile: '138 1234 5678' })).toBe(false);
+    expect(ok({ mobile: '+8613812345678' })).toBe(false);
+    expect(ok({ plate: '粤B·D12345' })).toBe(false);
+    expect(ok({ plate: '粤bd12345' })).toBe(false);
+    expect(ok({ birthDate: '1990/3/7' })).toBe(false);
+    expect(ok({ birthDate: '1990-02-30' })).toBe(false);
+    expect(validate.errors?.[0]).toMatchObject({ instancePath: '/birthDate', keyword: 'format' });
   });
 
   it('is strict: unknown keywords, including misspelt x- keywords, do not compile', () => {
@@ -153,5 +61,121 @@ describe('formats in the project ajv', () => {
     expect(() =>
       createAjv().compile({ type: 'string', 'x-label': '姓名', 'x-widget': 'text' }),
     ).not.toThrow();
+  });
+});
+
+describe('normalizeFieldValue: what forms and import run before ajv', () => {
+  it('selects the rule from x-widget or format', () => {
+    expect(fieldRule({ 'x-widget': 'idNumber' })).toBe('id-number');
+    expect(fieldRule({ format: 'cn-id-number' })).toBe('id-number');
+    expect(fieldRule({ 'x-widget': 'mobile' })).toBe('mobile');
+    expect(fieldRule({ format: 'cn-mobile' })).toBe('mobile');
+    expect(fieldRule({ 'x-widget': 'plate' })).toBe('plate');
+    expect(fieldRule({ format: 'cn-plate' })).toBe('plate');
+    expect(fieldRule({ 'x-widget': 'date' })).toBe('date');
+    expect(fieldRule({ format: 'date' })).toBe('date');
+    expect(fieldRule({ 'x-widget': 'text' })).toBeNull();
+    expect(fieldRule({})).toBeNull();
+  });
+
+  it('ID numbers: canonical value, the ID check, the record’s idType', () => {
+    const field = { type: 'string', 'x-widget': 'idNumber' };
+    const r = normalizeFieldValue(field, ` ${resident.toLowerCase()} `, { idType: '1' });
+    expect(r).toMatchObject({ rule: 'id-number', empty: false, valid: true, value: resident, errors: [] });
+    expect(r.id).toMatchObject({ birthDate: '1949-12-31', gender: 'F' });
+
+    const legacy = normalizeFieldValue(field, '110105491231002', { idType: '1' });
+    expect(legacy).toMatchObject({ valid: true, value: resident });
+    expect(legacy.warnings.map((w) => w.code)).toEqual(['legacy-15-converted']);
+
+    expect(normalizeFieldValue(field, 'X1234567', { idType: '4' })).toMatchObject({
+      valid: true,
+      value: 'X1234567',
+    });
+    expect(normalizeFieldValue(field, 'e12345678', { idType: '1' }).errors.map((e) => e.code)).toEqual([
+      'id-type-mismatch',
+    ]);
+    // A wrong number keeps its cleaned text, never a repaired one.
+    const wrong = normalizeFieldValue(field, '110105 194912310021', {});
+    expect(wrong).toMatchObject({ valid: false, value: '110105194912310021' });
+    expect(wrong.errors.map((e) => e.code)).toEqual(['check-digit']);
+    expect(normalizeFieldValue(field, '1.10105194912E+17').errors.map((e) => e.code)).toEqual([
+      'excel-mangled',
+    ]);
+  });
+
+  it('a field declared format cn-id-number takes GB 11643 numbers only', () => {
+    const field = { type: 'string', format: 'cn-id-number' };
+    expect(normalizeFieldValue(field, residencePermit).valid).toBe(true);
+    expect(normalizeFieldValue(field, 'E12345678').errors.map((e) => e.code)).toEqual(['not-resident-id']);
+  });
+
+  it('the normalised values pass the form’s ajv formats', () => {
+    const form = {
+      type: 'object',
+      properties: {
+        idNumber: { type: 'string', format: 'cn-id-number', 'x-widget': 'idNumber' },
+        mobile: { type: 'string', 'x-widget': 'mobile', format: 'cn-mobile' },
+        plateNumber: { type: 'string', 'x-widget': 'plate', format: 'cn-plate' },
+        birthDate: { type: 'string', 'x-widget': 'date', format: 'date' },
+      },
+    } as const;
+    const raw: Record<string, unknown> = {
+      idNumber: '１１０１０５ 491231002',
+      mobile: '+86 138-1234-5678',
+      plateNumber: '粤b·d12345',
+      birthDate: 18263, // Excel serial of 1949-12-31
+    };
+    const values = Object.fromEntries(
+      Object.entries(form.properties).map(([key, field]) => [
+        key,
+        normalizeFieldValue(field, raw[key]).value,
+      ]),
+    );
+    expect(values).toEqual({
+      idNumber: resident,
+      mobile: '13812345678',
+      plateNumber: '粤BD12345',
+      birthDate: '1949-12-31',
+    });
+    expect(createAjv().compile(form)(values)).toBe(true);
+  });
+
+  it('dates, mobiles, plates and plain fields', () => {
+    expect(normalizeFieldValue({ format: 'date' }, '1990年3月7日')).toMatchObject({
+      valid: true,
+      value: '1990-03-07',
+    });
+    expect(normalizeFieldValue({ format: 'date' }, ' 1990-02-30 ')).toMatchObject({
+      valid: false,
+      value: '1990-02-30',
+    });
+    expect(normalizeFieldValue({ 'x-widget': 'mobile' }, '138 1234 567')).toMatchObject({
+      valid: false,
+      value: '1381234567',
+    });
+    expect(normalizeFieldValue({ 'x-widget': 'plate' }, '京a·12345')).toMatchObject({
+      valid: true,
+      value: '京A12345',
+    });
+    expect(normalizeFieldValue({ 'x-widget': 'text' }, '\u3000张三 ')).toMatchObject({
+      rule: null,
+      valid: true,
+      value: '张三',
+    });
+    expect(normalizeFieldValue({ type: 'integer' }, 42)).toMatchObject({ valid: true, value: 42 });
+  });
+
+  it('empty values are left to ajv’s required', () => {
+    for (const empty of [undefined, null, '', ' \u3000 ', []]) {
+      expect(normalizeFieldValue({ 'x-widget': 'idNumber' }, empty)).toEqual({
+        rule: 'id-number',
+        empty: true,
+        value: undefined,
+        valid: true,
+        errors: [],
+        warnings: [],
+      });
+    }
   });
 });

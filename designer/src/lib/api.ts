@@ -1,4 +1,16 @@
-import type { ApiErrorBody, AuthResponse, EventDetailResponse, EventListResponse } from './types';
+import type {
+  ApiErrorBody,
+  AuthResponse,
+  EventDetailResponse,
+  EventListResponse,
+  FormResponse,
+  HistoryResponse,
+  IdNumberResponse,
+  RecordListQuery,
+  RecordListResponse,
+  RecordResponse,
+  RecordValues,
+} from './types';
 
 /** An error reported by the server (`{"error":{…}}`) or by the network. */
 export class ApiError extends Error {
@@ -96,7 +108,37 @@ export const api = {
   logout: () => request<void>('POST', '/auth/logout', {}),
   events: () => request<EventListResponse>('GET', '/events'),
   event: (code: string) => request<EventDetailResponse>('GET', `/events/${encodeURIComponent(code)}`),
+  form: (event: string, kind: string) =>
+    request<FormResponse>('GET', `${ev(event)}/forms/${encodeURIComponent(kind)}`),
+  records: (event: string, query: RecordListQuery) =>
+    request<RecordListResponse>('GET', `${ev(event)}/records?${queryString({ ...query })}`),
+  record: (event: string, id: string | number) => request<RecordResponse>('GET', recordPath(event, id)),
+  createRecord: (event: string, body: { kind: string; unitCode: string; values: RecordValues }) =>
+    request<RecordResponse>('POST', `${ev(event)}/records`, body),
+  updateRecord: (event: string, id: string | number, body: { values: RecordValues; version: number }) =>
+    request<RecordResponse>('PUT', recordPath(event, id), body),
+  recordIdNumber: (event: string, id: string | number) =>
+    request<IdNumberResponse>('GET', `${recordPath(event, id)}/id-number`),
+  recordHistory: (event: string, id: string | number) =>
+    request<HistoryResponse>('GET', `${recordPath(event, id)}/history`),
 };
+
+function ev(event: string): string {
+  return `/events/${encodeURIComponent(event)}`;
+}
+
+function recordPath(event: string, id: string | number): string {
+  return `${ev(event)}/records/${encodeURIComponent(id)}`;
+}
+
+/** `{a: 1, b: '', c: undefined}` → `a=1` (empty values are left out). */
+function queryString(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  }
+  return search.toString();
+}
 
 /** A human-readable message for anything caught from an API call. */
 export function errorMessage(error: unknown): string {

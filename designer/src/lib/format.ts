@@ -85,6 +85,12 @@ export function eventKindLabel(kind: string | null | undefined): string {
 
 const RECORD_KINDS: Record<string, string> = { person: '人员', vehicle: '车辆' };
 
+const GENDERS: Record<string, string> = { M: '男', F: '女', '1': '男', '2': '女' };
+
+export function genderLabel(gender: string | null | undefined): string {
+  return lookup(GENDERS, gender);
+}
+
 export function recordKindLabel(kind: string | null | undefined): string {
   return lookup(RECORD_KINDS, kind);
 }
@@ -137,6 +143,9 @@ const STATUSES: Record<string, string> = {
   returned: '已回收',
   deleted: '已删除',
 };
+
+/** Record statuses in workflow order (for filters). */
+export const RECORD_STATUSES: readonly string[] = Object.keys(STATUSES);
 
 export function statusLabel(status: string): string {
   return lookup(STATUSES, status);

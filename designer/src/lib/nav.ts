@@ -32,6 +32,8 @@ interface EventItemDef {
   sub: string;
   roles: readonly Role[];
   activeOn: readonly Route['name'][];
+  /** Further condition for `activeOn`, e.g. the record kind. */
+  activeIf?: (route: Route) => boolean;
 }
 
 const GLOBAL_ITEMS: readonly GlobalItemDef[] = [
@@ -40,11 +42,24 @@ const GLOBAL_ITEMS: readonly GlobalItemDef[] = [
 
 const EVENT_ITEMS: readonly EventItemDef[] = [
   { id: 'event-overview', label: '活动概况', sub: '', roles: ALL_ROLES, activeOn: ['event'] },
+  recordsItem('person', '人员信息'),
+  recordsItem('vehicle', '车辆信息'),
 ];
+
+function recordsItem(kind: string, label: string): EventItemDef {
+  return {
+    id: `records-${kind}`,
+    label,
+    sub: `/records/${kind}`,
+    roles: ['admin', 'clerk', 'unit'],
+    activeOn: ['records', 'record'],
+    activeIf: (route) => 'kind' in route && route.kind === kind,
+  };
+}
 
 /** The event a route belongs to, if any. */
 export function routeEventCode(route: Route): string | null {
-  return route.name === 'event' ? route.code : null;
+  return route.name === 'event' || route.name === 'records' || route.name === 'record' ? route.code : null;
 }
 
 export function navFor(role: Role, route: Route, eventTitle?: string): NavSection[] {
@@ -67,7 +82,7 @@ export function navFor(role: Role, route: Route, eventTitle?: string): NavSectio
       id: i.id,
       label: i.label,
       path: eventPath(code) + i.sub,
-      active: i.activeOn.includes(route.name),
+      active: i.activeOn.includes(route.name) && (i.activeIf?.(route) ?? true),
     }));
     if (items.length > 0) sections.push({ id: 'event', title: eventTitle ?? code, items });
   }

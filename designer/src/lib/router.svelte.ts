@@ -1,9 +1,13 @@
-// A tiny hash router: `#/events`, `#/events/EXPO2026`, `#/login`.
+// A tiny hash router: `#/events`, `#/events/EXPO2026`, `#/events/EXPO2026/records/person[/new|/:id]`,
+// `#/login`.
 
 export type Route =
   | { name: 'login' }
   | { name: 'events' }
   | { name: 'event'; code: string }
+  | { name: 'records'; code: string; kind: string }
+  /** The record form; `id` is null for a new record. */
+  | { name: 'record'; code: string; kind: string; id: string | null }
   | { name: 'notFound'; path: string };
 
 export const DEFAULT_PATH = '/events';
@@ -31,6 +35,15 @@ export function parse(path: string): Route {
       const code = safeDecode(parts[1] ?? '');
       if (code) return { name: 'event', code };
     }
+    if (parts[2] === 'records' && (parts.length === 4 || parts.length === 5)) {
+      const code = safeDecode(parts[1] ?? '');
+      const kind = safeDecode(parts[3] ?? '');
+      const id = parts.length === 5 ? safeDecode(parts[4] ?? '') : null;
+      if (code && kind) {
+        if (parts.length === 4) return { name: 'records', code, kind };
+        if (id) return { name: 'record', code, kind, id: id === 'new' ? null : id };
+      }
+    }
   }
   return { name: 'notFound', path: clean };
 }
@@ -41,6 +54,15 @@ export function href(path: string): string {
 
 export function eventPath(code: string): string {
   return `/events/${encodeURIComponent(code)}`;
+}
+
+export function recordsPath(code: string, kind: string): string {
+  return `${eventPath(code)}/records/${encodeURIComponent(kind)}`;
+}
+
+/** The form of record `id`, or of a new record when `id` is null. */
+export function recordPath(code: string, kind: string, id: string | number | null): string {
+  return `${recordsPath(code, kind)}/${id === null ? 'new' : encodeURIComponent(id)}`;
 }
 
 class Router {

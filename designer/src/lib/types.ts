@@ -128,3 +128,148 @@ export interface EventDetailResponse {
     byKind: Record<string, number>;
   };
 }
+
+// ---- records (信息采集) — mirrors of the server's record and form responses ----
+
+/** One option of a `select`/`radio` field: JSON Schema `oneOf: [{const, title}]`. */
+export interface SchemaOption {
+  const: string | number | boolean;
+  title?: string;
+}
+
+/** One property of a form's JSON Schema, with the `x-` UI hints the designer understands. */
+export interface FieldSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  format?: string;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  enum?: (string | number | boolean)[];
+  oneOf?: SchemaOption[];
+  items?: FieldSchema;
+  default?: unknown;
+  'x-label'?: string;
+  'x-widget'?: string;
+  'x-placeholder'?: string;
+  'x-help'?: string;
+  'x-width'?: number;
+  'x-sensitive'?: boolean;
+}
+
+/** The JSON Schema form of one record kind. */
+export interface FormSchema {
+  type?: 'object';
+  title?: string;
+  'x-label'?: string;
+  properties: Record<string, FieldSchema>;
+  required?: string[];
+}
+
+export interface FormCardType {
+  code: string;
+  name: string;
+  important: boolean;
+  /** Not in the contract; used to filter by kind when the server sends it. */
+  recordKind?: RecordKind;
+}
+
+export interface FormZone {
+  code: string;
+  name: string;
+  color: string | null;
+}
+
+/** `GET /api/events/:event/forms/:kind`. */
+export interface FormResponse {
+  kind: RecordKind;
+  label: string;
+  schema: FormSchema;
+  required: string[];
+  cardTypes: FormCardType[];
+  zones: FormZone[];
+  /** Every unit for staff; only the user's own unit for a unit user. */
+  units: UnitRef[];
+}
+
+/** A record as listed: `GET /api/events/:event/records`. */
+export interface RecordSummary {
+  /** A number from the current server; always compared via `String(id)`. */
+  id: string | number;
+  kind: RecordKind;
+  status: string;
+  unit: UnitRef;
+  cardType: string | null;
+  name: string | null;
+  idNumberMasked: string | null;
+  gender: string | null;
+  birthDate: string | null;
+  organization: string | null;
+  mobile: string | null;
+  plateNumber: string | null;
+  /** Not in the contract yet; shown in the vehicle list when the server sends them. */
+  vehicleType?: string | null;
+  driverName?: string | null;
+  updatedAt: string;
+  version: number;
+}
+
+export interface RecordListResponse {
+  records: RecordSummary[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export type RecordValues = Record<string, unknown>;
+
+export interface RecordDetail extends RecordSummary {
+  /** Field values; ID numbers come masked (`110101********1234`). */
+  values: RecordValues;
+}
+
+/** `GET/POST/PUT /api/events/:event/records[/:id]`. */
+export interface RecordResponse {
+  record: RecordDetail;
+}
+
+/** `GET /api/events/:event/records/:id/id-number` (audited). */
+export interface IdNumberResponse {
+  idNumber: string | null;
+}
+
+export interface HistoryEntry {
+  at: string;
+  username: string;
+  action: string;
+  detail: unknown;
+}
+
+/** `GET /api/events/:event/records/:id/history`. */
+export interface HistoryResponse {
+  entries: HistoryEntry[];
+}
+
+export interface FieldIssue {
+  code: string;
+  message: string;
+}
+
+/** `details` of a 422 `validation_failed` error. */
+export interface ValidationDetails {
+  fields: Record<string, FieldIssue[]>;
+}
+
+export interface RecordListQuery {
+  kind: RecordKind;
+  q?: string;
+  status?: string;
+  unit?: string;
+  page?: number;
+  pageSize?: number;
+  sort?: string;
+  order?: 'asc' | 'desc';
+}

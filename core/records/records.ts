@@ -1,0 +1,358 @@
+import { Op, UniqueConstraintError, type WhereOptions } from 'sequelize';
+import type { SessionUser } from '../auth/accounts.ts';
+import type { AuditLog } from '../audit.ts';
+import { maskIdNumber, type SensitiveData } from '../crypto/sensitive.ts';
+import type { Database } from '../db/connection.ts';
+import type { EventRecord } from '../db/models.ts';
+import { TesseraError } from '../errors.ts';
+import type { Events } from '../events/events.ts';
+import type { LoadedPlugin } from '../plugins/index.ts';
+import { checkIdNumber, checkPlate } from '../validation/index.ts';
+import { validateRecordValues } from './validate-record.ts';
+
+/** Standard fields kept in their own indexed columns; everything else lives in `data`. */
+const COLUMN_OF: Record<string, Record<string, keyof EventRecord>> = {
+  person: {
+    name: 'name',
+    gender: 'gender',
+    birthDate: 'birthDate',
+    idType: 'idType',
+    organization: 'organization',
+    position: 'position',
+    mobile: 'mobile',
+    cardType: 'cardType',
+    zones: 'zones',
+    photo: 'photo',
+  },
+  vehicle: {
+    driverName: 'name',
+    plateNumber: 'plateNumber',
+    vehicleType: 'vehicleType',
+    organization: 'organization',
+    mobile: 'mobile',
+    cardType: 'cardType',
+    zones: 'zones',
+    photo: 'photo',
+  },
+};
+/** The sensitive number of each kind: stored encrypted + hashed + masked, never in `data`. */
+const ID_FIELD: Record<string, string> = { person: 'idNumber', vehicle: 'driverIdNumber' };
+
+/** Roles that may read a full ID number (each read audited). */
+export const FULL_ID_ROLES = ['admin', 'clerk', 'reviewer', 'operator'] as const;
+
+export interface RecordView {
+  id: number;
+  kind: string;
+  status: string;
+  unit: { code: string; name: string };
+  cardType: string | null;
+  name: string | null;
+  idNumberMasked: string | null;
+  gender: string | null;
+  birthDate: string | null;
+  organization: string | null;
+  mobile: string | null;
+  plateNumber: string | null;
+  updatedAt: Date;
+  version: number;
+  pluginVersionId: number;
+  values?: Record<string, unknown>;
+}
+
+export interface RecordInput {
+  kind: string;
+  unitCode?: string | undefined;
+  values: Record<string, unknown>;
+}
+
+type Actor = SessionUser & { ip?: string };
+
+export class Records {
+  constructor(
+    private readonly db: Database,
+    private readonly events: Events,
+    private readonly sensitive: SensitiveData,
+    private readonly audit: AuditLog,
+  ) {}
+
+  private formOf(plugin: LoadedPlugin, kind: string) {
+    const form = plugin.forms[kind];
+    if (!form) throw new TesseraError('unknown_record_kind', `本活动没有"${kind}"类记录`, 404);
+    return form;
+  }
+
+  private validate(plugin: LoadedPlugin, kind: string, values: Record<string, unknown>) {
+    const result = validateRecordValues(this.formOf(plugin, kind), values, {
+      kind,
+      cardTypes: plugin.cardTypes,
+      zones: plugin.manifest.event.zones.map((z) => z.code),
+    });
+    if (!result.ok) {
+      const count = Object.values(result.fields).reduce((n, list) => n + list.length, 0);
+      throw new TesseraError('validation_failed', `有 ${count} 处需要修改`, 422, { fields: result.fields });
+    }
+    return result.values;
+  }
+
+  /** Columns for the validated values; the ID number sealed and hashed. */
+  private columns(kind: string, values: Record<string, unknown>): Partial<EventRecord> {
+    const columnOf = COLUMN_OF[kind] ?? {};
+    const idField = ID_FIELD[kind];
+    const row: Record<string, unknown> = {
+      name: null,
+      gender: null,
+      birthDate: null,
+      idType: null,
+      organization: null,
+      position: null,
+      mobile: null,
+      plateNumber: null,
+      vehicleType: null,
+      cardType: null,
+      zones: [],
+      photo: null,
+      idNumberEnc: null,
+      idNumberHash: null,
+      idNumberMasked: null,
+    };
+    const data: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(values)) {
+      if (key === idField && typeof value === 'string') {
+        row.idNumberEnc = this.sensitive.encrypt(value);
+        row.idNumberHash = this.sensitive.lookupHash(value);
+        row.idNumberMasked = maskIdNumber(value);
+      } else if (columnOf[key]) row[columnOf[key]] = value;
+      else data[key] = value;
+    }
+    row.data = data;
+    return row as Partial<EventRecord>;
+  }
+
+  private async unitFor(actor: Actor, unitCode: string | undefined): Promise<number> {
+    if (actor.role === 'unit') {
+      if (!actor.unit) throw new TesseraError('unit_required', '账号未关联单位', 403);
+      if (unitCode && unitCode !== actor.unit.code) {
+        throw new TesseraError('forbidden', '只能为本单位填报', 403);
+      }
+      return actor.unit.id;
+    }
+    if (!unitCode)
+      throw new TesseraError('unit_required', '请选择申报单位', 422, {
+        fields: { unitCode: [{ code: 'required', message: '请选择申报单位' }] },
+      });
+    const unit = await this.db.models.Unit.findOne({ where: { code: unitCode } });
+    if (!unit) throw new TesseraError('unit_not_found', `单位 "${unitCode}" 不存在`, 422);
+    return unit.id;
+  }
+
+  private duplicate(kind: string): TesseraError {
+    const field = kind === 'vehicle' ? 'plateNumber' : 'idNumber';
+    const message = kind === 'vehicle' ? '本活动已有相同车牌的车辆记录' : '本活动已有相同证件号码的人员记录';
+    return new TesseraError('validation_failed', message, 422, {
+      fields: { [field]: [{ code: 'duplicate', message }] },
+    });
+  }
+
+  async create(eventCode: string, actor: Actor, input: RecordInput): Promise<RecordView> {
+    const { event, plugin } = await this.events.find(eventCode);
+    const values = this.validate(plugin, input.kind, input.values);
+    const unitId = await this.unitFor(actor, input.unitCode);
+    let record: EventRecord;
+    try {
+      record = await this.db.models.EventRecord.create({
+        ...this.columns(input.kind, values),
+        eventId: event.id,
+        unitId,
+        kind: input.kind,
+        pluginVersionId: event.pluginVersionId,
+        createdBy: actor.id,
+        updatedBy: actor.id,
+      } as EventRecord);
+    } catch (error) {
+      if (error instanceof UniqueConstraintError) throw this.duplicate(input.kind);
+      throw error;
+    }
+    await this.audit.record(
+      'record_create',
+      { userId: actor.id, username: actor.username, ip: actor.ip },
+      { type: 'record', id: record.id, eventId: event.id },
+      { kind: input.kind, fields: Object.keys(values) },
+    );
+    return this.view(record, plugin, true);
+  }
+
+  async update(
+    eventCode: string,
+    actor: Actor,
+    id: number,
+    values: Record<string, unknown>,
+    version: number,
+  ) {
+    const { event, plugin } = await this.events.find(eventCode);
+    const record = await this.load(event.id, id, actor);
+    // The form shows the ID number masked; sent back unchanged (or left out) it means "keep the stored one".
+    const idField = ID_FIELD[record.kind];
+    if (
+      idField &&
+      record.idNumberEnc &&
+      (values[idField] === undefined || values[idField] === record.idNumberMasked)
+    ) {
+      values = { ...values, [idField]: this.sensitive.decrypt(record.idNumberEnc) };
+    }
+    const normalized = this.validate(plugin, record.kind, values);
+    const before = this.valuesOf(record, plugin, false);
+    const changed = Object.keys({ ...before, ...normalized }).filter(
+      (k) => JSON.stringify(before[k]) !== JSON.stringify(normalized[k]),
+    );
+    try {
+      const [count] = await this.db.models.EventRecord.update(
+        {
+          ...this.columns(record.kind, normalized),
+          updatedBy: actor.id,
+          version: version + 1,
+          pluginVersionId: event.pluginVersionId,
+        },
+        { where: { id, eventId: event.id, version } },
+      );
+      if (count === 0) {
+        throw new TesseraError('version_conflict', '该记录已被他人修改，请重新加载后再保存', 409);
+      }
+    } catch (error) {
+      if (error instanceof UniqueConstraintError) throw this.duplicate(record.kind);
+      throw error;
+    }
+    await this.audit.record(
+      'record_update',
+      { userId: actor.id, username: actor.username, ip: actor.ip },
+      { type: 'record', id, eventId: event.id },
+      { changed },
+    );
+    return this.view(await this.load(event.id, id, actor), plugin, true);
+  }
+
+  private async load(eventId: number, id: number, actor: Actor): Promise<EventRecord> {
+    const where: WhereOptions<EventRecord> = { id, eventId };
+    const record = await this.db.models.EventRecord.findOne({ where });
+    // Another unit's record is "not found", not "forbidden": its existence is not disclosed.
+    if (!record || (actor.role === 'unit' && record.unitId !== actor.unit?.id)) {
+      throw new TesseraError('record_not_found', `记录 ${id} 不存在`, 404);
+    }
+    return record;
+  }
+
+  async get(eventCode: string, actor: Actor, id: number): Promise<RecordView> {
+    const { event, plugin } = await this.events.find(eventCode);
+    return this.view(await this.load(event.id, id, actor), plugin, true);
+  }
+
+  async fullIdNumber(eventCode: string, actor: Actor, id: number): Promise<string | null> {
+    if (!(FULL_ID_ROLES as readonly string[]).includes(actor.role)) {
+      throw new TesseraError('forbidden', '当前角色无权查看完整证件号码', 403);
+    }
+    const { event } = await this.events.find(eventCode);
+    const record = await this.load(event.id, id, actor);
+    await this.audit.record(
+      'id_number_read',
+      { userId: actor.id, username: actor.username, ip: actor.ip },
+      { type: 'record', id, eventId: event.id },
+    );
+    return record.idNumberEnc ? this.sensitive.decrypt(record.idNumberEnc) : null;
+  }
+
+  async history(eventCode: string, actor: Actor, id: number) {
+    const { event } = await this.events.find(eventCode);
+    await this.load(event.id, id, actor);
+    const entries = await this.db.models.AuditEntry.findAll({
+      where: { targetType: 'record', targetId: String(id) },
+      order: [['at', 'DESC']],
+      limit: 200,
+    });
+    return entries.map((e) => ({ at: e.at, username: e.username, action: e.action, detail: e.detail }));
+  }
+
+  async list(
+    eventCode: string,
+    actor: Actor,
+    query: { kind?: string; q?: string; status?: string; unit?: string; page?: number; pageSize?: number },
+  ) {
+    const { event, plugin } = await this.events.find(eventCode);
+    const where: Record<string | symbol, unknown> = { eventId: event.id };
+    if (query.kind) where.kind = query.kind;
+    if (query.status) where.status = query.status;
+    if (actor.role === 'unit') where.unitId = actor.unit?.id ?? -1;
+    else if (query.unit) {
+      const unit = await this.db.models.Unit.findOne({ where: { code: query.unit } });
+      where.unitId = unit?.id ?? -1;
+    }
+    const q = query.q?.trim();
+    if (q) {
+      const id = checkIdNumber(q);
+      const plate = checkPlate(q);
+      if (id.valid) where.idNumberHash = this.sensitive.lookupHash(id.normalized);
+      else if (plate.valid) where.plateNumber = plate.normalized;
+      else where.name = { [Op.startsWith]: q };
+    }
+    const pageSize = Math.min(Math.max(query.pageSize ?? 50, 1), 500);
+    const page = Math.max(query.page ?? 1, 1);
+    const { rows, count } = await this.db.models.EventRecord.findAndCountAll({
+      where: where as WhereOptions<EventRecord>,
+      order: [
+        ['updatedAt', 'DESC'],
+        ['id', 'DESC'],
+      ],
+      limit: pageSize,
+      offset: (page - 1) * pageSize,
+    });
+    const views = await Promise.all(rows.map((r) => this.view(r, plugin, false)));
+    return { records: views, total: count, page, pageSize };
+  }
+
+  private unitCache = new Map<number, { code: string; name: string }>();
+
+  private async unitOf(unitId: number) {
+    let unit = this.unitCache.get(unitId);
+    if (!unit) {
+      const row = await this.db.models.Unit.findByPk(unitId);
+      unit = { code: row?.code ?? '?', name: row?.name ?? '?' };
+      this.unitCache.set(unitId, unit);
+    }
+    return unit;
+  }
+
+  /** Form values rebuilt from columns and `data`; the ID number masked. */
+  private valuesOf(record: EventRecord, _plugin: LoadedPlugin, masked: boolean): Record<string, unknown> {
+    const values: Record<string, unknown> = { ...record.data };
+    for (const [field, column] of Object.entries(COLUMN_OF[record.kind] ?? {})) {
+      const value = record[column];
+      if (value !== null && value !== undefined && !(Array.isArray(value) && value.length === 0))
+        values[field] = value;
+    }
+    const idField = ID_FIELD[record.kind];
+    if (idField && record.idNumberEnc) {
+      values[idField] = masked ? record.idNumberMasked : this.sensitive.decrypt(record.idNumberEnc);
+    }
+    return values;
+  }
+
+  private async view(record: EventRecord, plugin: LoadedPlugin, withValues: boolean): Promise<RecordView> {
+    return {
+      id: record.id,
+      kind: record.kind,
+      status: record.status,
+      unit: await this.unitOf(record.unitId),
+      cardType: record.cardType,
+      name: record.name,
+      idNumberMasked: record.idNumberMasked,
+      gender: record.gender,
+      birthDate: record.birthDate,
+      organization: record.organization,
+      mobile: record.mobile,
+      plateNumber: record.plateNumber,
+      updatedAt: record.updatedAt,
+      version: record.version,
+      pluginVersionId: record.pluginVersionId,
+      ...(withValues ? { values: this.valuesOf(record, plugin, true) } : {}),
+    };
+  }
+}
