@@ -5,6 +5,7 @@ import { openDatabase, type Database } from './db/connection.ts';
 import type { EmbeddedRole } from './db/embedded.ts';
 import { Events } from './events/events.ts';
 import { PluginStore } from './events/plugin-store.ts';
+import { EventSetup } from './events/setup.ts';
 import {
   formatIssue,
   loadPluginsDirectory,
@@ -13,6 +14,7 @@ import {
   type PluginLoadResult,
 } from './plugins/index.ts';
 import { loadDataKeys } from './crypto/secrets.ts';
+import { Photos } from './photos/photos.ts';
 import { SensitiveData } from './crypto/sensitive.ts';
 import { Records } from './records/records.ts';
 import { Units } from './units.ts';
@@ -25,9 +27,12 @@ export interface Engine {
   audit: AuditLog;
   units: Units;
   events: Events;
+  /** Event setup in the designer: drafts, publish, export and import of event plugins. */
+  setup: EventSetup;
   plugins: PluginRegistry;
   pluginStore: PluginStore;
   records: Records;
+  photos: Photos;
   /** Encryption, keyed hash and masking of ID numbers. */
   sensitive: SensitiveData;
   /** Outcome of loading plugins/ at start, broken ones included. */
@@ -50,6 +55,8 @@ export async function createEngine(config: TesseraConfig, options: EngineOptions
     const audit = new AuditLog(db);
     const events = new Events(db, pluginStore);
     const sensitive = new SensitiveData(loadDataKeys(config.dataDir));
+    const photos = new Photos(db, events, config.dataDir, audit);
+    const plugins = new PluginRegistry();
     const engine: Engine = {
       config,
       db,
@@ -57,8 +64,10 @@ export async function createEngine(config: TesseraConfig, options: EngineOptions
       audit,
       units: new Units(db),
       events,
-      records: new Records(db, events, sensitive, audit),
-      plugins: new PluginRegistry(),
+      records: new Records(db, events, sensitive, audit, photos),
+      photos,
+      plugins,
+      setup: new EventSetup(db, events, pluginStore, plugins, audit),
       pluginStore,
       sensitive,
       pluginLoad: [],

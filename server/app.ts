@@ -64,10 +64,30 @@ export function createApp(engine: Engine, log: (message: string) => void = conso
         maxTotalFileSize: engine.config.maxUploadBytes,
       },
       onError: (error) => {
+        const status =
+          (error as { httpCode?: number; status?: number }).httpCode ?? (error as { status?: number }).status;
+        if (status === 413 || /max(Total)?FileSize|exceeded|too large/i.test(error.message)) {
+          const mb = Math.round(engine.config.maxUploadBytes / 1024 / 1024);
+          throw new TesseraError(
+            'upload_too_large',
+            `上传的文件超过 ${mb} MB 的限制，请压缩或拆分后再上传`,
+            413,
+          );
+        }
         throw new TesseraError('invalid_body', `请求内容无法解析：${error.message}`, 400);
       },
     }),
   );
+  // Uploaded files live in temp files until the request ends, however it ends (a refused role
+  // or a failed check included): handlers read them, nobody keeps them.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      const files = Object.values(ctx.request.files ?? {}).flat();
+      await Promise.all(files.map((f) => fs.rm(f.filepath, { force: true })));
+    }
+  });
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use(designerApp(engine.config.designerDistDir));

@@ -2,11 +2,15 @@ import type { Sequelize } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import * as initial from './migrations/0001-initial.ts';
 import * as recordUniqueness from './migrations/0002-record-uniqueness.ts';
+import * as eventSetup from './migrations/0003-event-setup.ts';
+import * as photos from './migrations/0004-photos.ts';
 
 /** Listed explicitly (not globbed) so the same list works from source and from a build. */
 const migrations = [
   { name: '0001-initial', ...initial },
   { name: '0002-record-uniqueness', ...recordUniqueness },
+  { name: '0003-event-setup', ...eventSetup },
+  { name: '0004-photos', ...photos },
 ];
 
 /** Arbitrary constant: serialises migrations when a server and a CLI start at the same moment. */

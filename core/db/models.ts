@@ -43,6 +43,20 @@ export class Unit extends Model<InferAttributes<Unit>, InferCreationAttributes<U
   declare name: string;
   declare contactName: string | null;
   declare contactPhone: string | null;
+  declare contactEmail: CreationOptional<string | null>;
+  declare address: CreationOptional<string | null>;
+  declare remark: CreationOptional<string | null>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+/** The working copy of an event's plugin while an admin edits it (see core/events/setup.ts). */
+export class EventDraft extends Model<InferAttributes<EventDraft>, InferCreationAttributes<EventDraft>> {
+  declare eventId: number;
+  declare baseVersionId: number;
+  declare revision: CreationOptional<number>;
+  declare bundle: object;
+  declare updatedBy: number | null;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 }
@@ -122,6 +136,7 @@ export interface Models {
   EventRecord: typeof EventRecord;
   PluginVersion: typeof PluginVersion;
   Event: typeof Event;
+  EventDraft: typeof EventDraft;
   Unit: typeof Unit;
   User: typeof User;
   Session: typeof Session;
@@ -180,10 +195,25 @@ export function initModels(sequelize: Sequelize): Models {
       name: { type: DataTypes.TEXT, allowNull: false },
       contactName: DataTypes.TEXT,
       contactPhone: DataTypes.TEXT,
+      contactEmail: DataTypes.TEXT,
+      address: DataTypes.TEXT,
+      remark: DataTypes.TEXT,
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },
     { ...common, sequelize, tableName: 'units' },
+  );
+  EventDraft.init(
+    {
+      eventId: { ...bigintAsNumber('eventId'), primaryKey: true },
+      baseVersionId: { ...bigintAsNumber('baseVersionId'), allowNull: false },
+      revision: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
+      bundle: { type: DataTypes.JSONB, allowNull: false },
+      updatedBy: bigintAsNumber('updatedBy'),
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { ...common, sequelize, tableName: 'event_drafts' },
   );
   User.init(
     {
@@ -262,5 +292,5 @@ export function initModels(sequelize: Sequelize): Models {
     },
     { ...common, sequelize, tableName: 'records' },
   );
-  return { PluginVersion, Event, Unit, User, Session, AuditEntry, EventRecord };
+  return { PluginVersion, Event, EventDraft, Unit, User, Session, AuditEntry, EventRecord };
 }

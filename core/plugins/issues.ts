@@ -1,22 +1,8 @@
 import { localizeErrors, type ErrorObject } from '../validation/ajv.ts';
 import { escapePointerToken } from './json-source.ts';
 
-/**
- * One problem found in a plugin. `file` is the path inside the plugin, `pointer` a JSON pointer
- * into that file ('' = the whole file), `code` a stable machine-readable reason, `message`
- * Chinese text for the person fixing the plugin. `line`/`column` are added when the plugin was
- * read from a folder and the source position is known.
- */
-export interface PluginIssue {
-  plugin: string;
-  file: string;
-  pointer: string;
-  code: string;
-  message: string;
-  severity: 'error' | 'warning';
-  line?: number;
-  column?: number;
-}
+export type { PluginIssue } from './plugin-issue.ts';
+import type { PluginIssue } from './plugin-issue.ts';
 
 /** `demo-expo: layouts/vip.json#/front/elements/3/field (第 12 行第 20 列): 字段 "nmae" 不在 person 表单中 (unknown-field)` */
 export function formatIssue(i: PluginIssue): string {

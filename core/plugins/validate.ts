@@ -405,6 +405,51 @@ function findKeyPointer(value: unknown, key: string, base = ''): string | undefi
   return undefined;
 }
 
+/**
+ * `x-visibleIf` names another field of the same form (not the field itself, no cycles); its
+ * values should be options of that field when it has options.
+ */
+function checkVisibleIf(c: PluginChecker, file: string, form: FormSchema): void {
+  const props = form.properties;
+  const controller = (key: string): string | undefined => props[key]?.['x-visibleIf']?.field;
+  for (const [key, field] of Object.entries(props)) {
+    const condition = field?.['x-visibleIf'];
+    if (!condition) continue;
+    const at = ptr('properties', key, 'x-visibleIf');
+    const target = condition.field;
+    if (target === key) {
+      c.error(file, `${at}/field`, 'visible-if-self', `字段 "${key}" 的条件显示不能引用它自己`);
+      continue;
+    }
+    const other = props[target];
+    if (!other) {
+      c.error(file, `${at}/field`, 'unknown-field', `条件显示引用的字段 "${target}" 不在 properties 中`);
+      continue;
+    }
+    const seen = new Set([key]);
+    for (let next: string | undefined = target; next !== undefined; next = controller(next)) {
+      if (seen.has(next)) {
+        c.error(file, `${at}/field`, 'visible-if-cycle', `字段 "${key}" 的条件显示形成循环引用`);
+        break;
+      }
+      seen.add(next);
+    }
+    const options = fieldOptions(other).map((o) => String(o.value));
+    if (options.length === 0) continue;
+    const list = 'in' in condition ? condition.in : condition.notIn;
+    const name = 'in' in condition ? 'in' : 'notIn';
+    list.forEach((v, i) => {
+      if (!options.includes(String(v)))
+        c.warn(
+          file,
+          `${at}/${name}/${i}`,
+          'unknown-option',
+          `"${String(v)}" 不是字段 "${target}" 的选项（${options.join('、')}）`,
+        );
+    });
+  }
+}
+
 function checkForm(c: PluginChecker, file: string, form: FormSchema, kind: string): void {
   if (form['x-recordKind'] !== kind) {
     c.error(
@@ -439,6 +484,7 @@ function checkForm(c: PluginChecker, file: string, form: FormSchema, kind: strin
         );
     }
   }
+  checkVisibleIf(c, file, form);
   const headers = new Map<string, string>();
   for (const [key, field] of Object.entries(props)) {
     if (!field) continue;

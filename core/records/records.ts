@@ -6,9 +6,10 @@ import type { Database } from '../db/connection.ts';
 import type { EventRecord } from '../db/models.ts';
 import { TesseraError } from '../errors.ts';
 import type { Events } from '../events/events.ts';
+import type { Photos } from '../photos/photos.ts';
 import type { LoadedPlugin } from '../plugins/index.ts';
 import { checkIdNumber, checkPlate } from '../validation/index.ts';
-import { validateRecordValues } from './validate-record.ts';
+import { validateRecordValues, type FieldIssue } from './validate-record.ts';
 
 /** Standard fields kept in their own indexed columns; everything else lives in `data`. */
 const COLUMN_OF: Record<string, Record<string, keyof EventRecord>> = {
@@ -54,6 +55,9 @@ export interface RecordView {
   organization: string | null;
   mobile: string | null;
   plateNumber: string | null;
+  /** Vehicles: the type code and the driver (kept in the `name` column). */
+  vehicleType: string | null;
+  driverName: string | null;
   updatedAt: Date;
   version: number;
   pluginVersionId: number;
@@ -74,6 +78,8 @@ export class Records {
     private readonly events: Events,
     private readonly sensitive: SensitiveData,
     private readonly audit: AuditLog,
+    /** Checks that photo fields name a photo of the event (and unit); absent, photo ids are not checked. */
+    private readonly photos?: Pick<Photos, 'fieldIssues'>,
   ) {}
 
   private formOf(plugin: LoadedPlugin, kind: string) {
@@ -82,13 +88,19 @@ export class Records {
     return form;
   }
 
-  private validate(plugin: LoadedPlugin, kind: string, values: Record<string, unknown>) {
+  private validate(
+    plugin: LoadedPlugin,
+    kind: string,
+    values: Record<string, unknown>,
+    extra: Record<string, FieldIssue[]> = {},
+  ) {
     const result = validateRecordValues(this.formOf(plugin, kind), values, {
       kind,
       cardTypes: plugin.cardTypes,
       zones: plugin.manifest.event.zones.map((z) => z.code),
     });
-    if (!result.ok) {
+    for (const [key, issues] of Object.entries(extra)) (result.fields[key] ??= []).push(...issues);
+    if (!result.ok || Object.keys(extra).length > 0) {
       const count = Object.values(result.fields).reduce((n, list) => n + list.length, 0);
       throw new TesseraError('validation_failed', `有 ${count} 处需要修改`, 422, { fields: result.fields });
     }
@@ -156,7 +168,11 @@ export class Records {
 
   async create(eventCode: string, actor: Actor, input: RecordInput): Promise<RecordView> {
     const { event, plugin } = await this.events.find(eventCode);
-    const values = this.validate(plugin, input.kind, input.values);
+    const photoIssues = await this.photos?.fieldIssues(plugin.forms[input.kind], input.values, {
+      eventId: event.id,
+      actor,
+    });
+    const values = this.validate(plugin, input.kind, input.values, photoIssues);
     const unitId = await this.unitFor(actor, input.unitCode);
     let record: EventRecord;
     try {
@@ -200,8 +216,13 @@ export class Records {
     ) {
       values = { ...values, [idField]: this.sensitive.decrypt(record.idNumberEnc) };
     }
-    const normalized = this.validate(plugin, record.kind, values);
     const before = this.valuesOf(record, plugin, false);
+    const photoIssues = await this.photos?.fieldIssues(plugin.forms[record.kind], values, {
+      eventId: event.id,
+      actor,
+      previous: before,
+    });
+    const normalized = this.validate(plugin, record.kind, values, photoIssues);
     const changed = Object.keys({ ...before, ...normalized }).filter(
       (k) => JSON.stringify(before[k]) !== JSON.stringify(normalized[k]),
     );
@@ -287,11 +308,15 @@ export class Records {
     }
     const q = query.q?.trim();
     if (q) {
+      // One box for every kind of key: what the text can be (an ID number of any kind, a plate,
+      // the start of a name) is searched together, so a short permit number or a Latin name that
+      // also looks like a passport number is still found. Each branch uses its own index.
       const id = checkIdNumber(q);
       const plate = checkPlate(q);
-      if (id.valid) where.idNumberHash = this.sensitive.lookupHash(id.normalized);
-      else if (plate.valid) where.plateNumber = plate.normalized;
-      else where.name = { [Op.startsWith]: q };
+      const anyOf: Record<string, unknown>[] = [{ name: { [Op.startsWith]: q } }];
+      if (id.valid) anyOf.push({ idNumberHash: this.sensitive.lookupHash(id.normalized) });
+      if (plate.valid) anyOf.push({ plateNumber: plate.normalized });
+      where[Op.and] = [{ [Op.or]: anyOf }];
     }
     const pageSize = Math.min(Math.max(query.pageSize ?? 50, 1), 500);
     const page = Math.max(query.page ?? 1, 1);
@@ -349,6 +374,8 @@ export class Records {
       organization: record.organization,
       mobile: record.mobile,
       plateNumber: record.plateNumber,
+      vehicleType: record.kind === 'vehicle' ? record.vehicleType : null,
+      driverName: record.kind === 'vehicle' ? record.name : null,
       updatedAt: record.updatedAt,
       version: record.version,
       pluginVersionId: record.pluginVersionId,

@@ -33,6 +33,18 @@ export const FORM_FIELD_KEYWORDS: Readonly<Record<string, AnySchemaObject>> = {
   'x-placeholder': { type: 'string' },
   'x-help': { type: 'string' },
   'x-width': { type: 'integer', minimum: 1, maximum: 12 },
+  // Conditional visibility; the plugin host checks that `field` names another field of the form.
+  'x-visibleIf': {
+    oneOf: (['in', 'notIn'] as const).map((list) => ({
+      type: 'object',
+      required: ['field', list],
+      properties: {
+        field: { type: 'string', pattern: '^[a-z][a-zA-Z0-9]{0,63}$' },
+        [list]: { type: 'array', minItems: 1, items: { type: ['string', 'integer', 'number', 'boolean'] } },
+      },
+      additionalProperties: false,
+    })),
+  },
 };
 
 /** Keywords allowed at the root of a form. */

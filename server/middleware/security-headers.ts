@@ -21,5 +21,6 @@ export async function securityHeaders(ctx: Context, next: Next): Promise<void> {
   ctx.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
   if (ctx.secure) ctx.set('Strict-Transport-Security', 'max-age=31536000');
   await next();
-  if (ctx.path.startsWith('/api')) ctx.set('Cache-Control', 'no-store');
+  // API answers are personal data: never cached, unless a route says otherwise (immutable photos).
+  if (ctx.path.startsWith('/api') && !ctx.response.get('Cache-Control')) ctx.set('Cache-Control', 'no-store');
 }

@@ -1,5 +1,6 @@
 import { TesseraError } from '../../core/errors.ts';
 import { ROLE_LABELS, ROLES } from '../../core/db/models.ts';
+import { unitView, type UnitContacts } from '../../core/units.ts';
 import { defineRoutes } from '../route-table.ts';
 
 const asString = (value: unknown, field: string): string => {
@@ -20,7 +21,7 @@ export const adminRoutes = defineRoutes([
       const units = await engine.units.list(
         user.role === 'unit' && user.unit ? { unitId: user.unit.id } : {},
       );
-      ctx.body = { units: units.map((u) => ({ id: u.id, code: u.code, name: u.name })) };
+      ctx.body = { units: units.map(unitView) };
     },
   },
   {
@@ -30,18 +31,33 @@ export const adminRoutes = defineRoutes([
     tag: 'units',
     access: ['admin'],
     handler: async (ctx, engine) => {
-      const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-      const unit = await engine.units.add(asString(body.code, 'code'), asString(body.name, 'name'));
+      const body = (ctx.request.body ?? {}) as Record<string, unknown> & UnitContacts;
+      const unit = await engine.units.add(asString(body.code, 'code'), asString(body.name, 'name'), body);
       await engine.audit.record(
         'unit_add',
         { userId: ctx.state.user!.id, username: ctx.state.user!.username, ip: ctx.ip },
-        {
-          type: 'unit',
-          id: unit.id,
-        },
+        { type: 'unit', id: unit.id },
       );
       ctx.status = 201;
-      ctx.body = { unit: { id: unit.id, code: unit.code, name: unit.name } };
+      ctx.body = { unit: unitView(unit) };
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/units/:code',
+    summary: '修改单位名称和联系方式 (update a unit)',
+    tag: 'units',
+    access: ['admin'],
+    handler: async (ctx, engine) => {
+      const body = (ctx.request.body ?? {}) as UnitContacts;
+      const unit = await engine.units.update(ctx.params.code as string, body);
+      await engine.audit.record(
+        'unit_update',
+        { userId: ctx.state.user!.id, username: ctx.state.user!.username, ip: ctx.ip },
+        { type: 'unit', id: unit.id },
+        { fields: Object.keys(body) },
+      );
+      ctx.body = { unit: unitView(unit) };
     },
   },
   {

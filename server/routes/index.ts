@@ -2,10 +2,20 @@ import type { RouteDef } from '../route-table.ts';
 import { adminRoutes } from './admin.ts';
 import { authRoutes } from './auth.ts';
 import { eventRoutes } from './events.ts';
+import { photoRoutes } from './photos.ts';
 import { recordRoutes } from './records.ts';
+import { setupRoutes } from './setup.ts';
 import { systemRoutes } from './system.ts';
 
 /** The whole route table. Tests walk it to check every route's access rule. */
 export function allRoutes(): RouteDef[] {
-  return [...systemRoutes, ...authRoutes, ...eventRoutes, ...recordRoutes, ...adminRoutes];
+  return [
+    ...systemRoutes,
+    ...authRoutes,
+    ...eventRoutes,
+    ...recordRoutes,
+    ...photoRoutes,
+    ...setupRoutes,
+    ...adminRoutes,
+  ];
 }

@@ -1,4 +1,5 @@
 import { TesseraError } from '../../core/errors.ts';
+import { photoRules } from '../../core/photos/rules.ts';
 import { defineRoutes, type ApiContext } from '../route-table.ts';
 
 const actorOf = (ctx: ApiContext) => ({ ...ctx.state.user!, ip: ctx.ip });
@@ -52,6 +53,8 @@ export const recordRoutes = defineRoutes([
           color: z.color ?? null,
         })),
         units: units.map((u) => ({ code: u.code, name: u.name })),
+        /** The event's ID photo rules: the crop's aspect ratio, minimum pixels, file size. */
+        photo: photoRules(plugin.manifest.photo),
       };
     },
   },

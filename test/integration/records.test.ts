@@ -198,4 +198,28 @@ describe('records through the generated form', () => {
     });
     expect(res.status).toBe(403);
   });
+
+  it('lists vehicles with plate, type and driver, the plate found by search', async () => {
+    const res = await clerk.request('POST', '/api/events/EXPO2026/records', {
+      kind: 'vehicle',
+      unitCode: 'UA',
+      values: {
+        plateNumber: '浙a·12345',
+        vehicleType: 'SMALL',
+        organization: '北京市某某局',
+        driverName: '赵强',
+        driverIdNumber: LI,
+        mobile: '13800138001',
+        cardType: 'VEHICLE',
+      },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const list = await clerk.request('GET', '/api/events/EXPO2026/records?kind=vehicle&q=浙A12345');
+    expect(list.body.records).toHaveLength(1);
+    expect(list.body.records[0]).toMatchObject({
+      plateNumber: '浙A12345',
+      vehicleType: 'SMALL',
+      driverName: '赵强',
+    });
+  });
 });

@@ -75,6 +75,29 @@ export class ApiClient {
     return { status: response.status, body: parsed };
   }
 
+  /** A multipart upload like the designer's file inputs send. */
+  async upload(
+    url: string,
+    fields: Record<string, string | { fileName: string; data: Uint8Array; type: string }>,
+  ): Promise<{ status: number; body: Body }> {
+    const form = new FormData();
+    for (const [key, value] of Object.entries(fields)) {
+      if (typeof value === 'string') form.append(key, value);
+      else form.append(key, new Blob([new Uint8Array(value.data)], { type: value.type }), value.fileName);
+    }
+    const headers: Record<string, string> = { 'x-csrf-token': this.csrfToken };
+    if (this.cookie) headers.cookie = this.cookie;
+    const response = await fetch(this.baseUrl + url, { method: 'POST', headers, body: form });
+    const text = await response.text();
+    let parsed: Body = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed };
+  }
+
   async login(username: string, password: string): Promise<{ status: number; body: Body }> {
     const result = await this.request('POST', '/api/auth/login', { username, password });
     if (result.status === 200) this.csrfToken = result.body.csrfToken;

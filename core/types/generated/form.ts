@@ -37,6 +37,44 @@ export type FormWidget =
  * via the `definition` "formFormat".
  */
 export type FormFormat = 'date' | 'date-time' | 'email' | 'uri' | 'cn-id-number' | 'cn-mobile' | 'cn-plate';
+/**
+ * 条件显示 Visibility condition
+ *
+ * {"field": "idType", "in": ["4", "5"]} 或 {"field": "idType", "notIn": ["1"]}；in 与 notIn 二选一。field 须是同一表单中的另一个字段。Exactly one of `in` / `notIn`; `field` names another field of the same form.
+ *
+ * This interface was referenced by `FormSchema`'s JSON-Schema
+ * via the `definition` "formVisibleIf".
+ */
+export type FormVisibleIf =
+  | {
+      /**
+       * 控制显示的字段。The controlling field.
+       */
+      field: FieldKey;
+      /**
+       * 该字段取这些值之一时显示。Shown when the value is one of these.
+       */
+      in: FormVisibleValues;
+    }
+  | {
+      /**
+       * 控制显示的字段。The controlling field.
+       */
+      field: FieldKey;
+      /**
+       * 该字段不取这些值时显示（未填写也显示）。Shown when the value is none of these (or empty).
+       */
+      notIn: FormVisibleValues;
+    };
+/**
+ * 条件取值 Condition values
+ *
+ * @minItems 1
+ *
+ * This interface was referenced by `FormSchema`'s JSON-Schema
+ * via the `definition` "formVisibleValues".
+ */
+export type FormVisibleValues = (string | number | boolean)[];
 
 /**
  * 采集表单 Form (forms/<kind>.json)
@@ -135,6 +173,10 @@ export interface FormField {
    * 表单栅格宽度（12 栏）。Grid span out of 12.
    */
   'x-width'?: number;
+  /**
+   * 条件显示：只有当另一字段的当前值（数组字段为其任一元素）在 in 列表中（或不在 notIn 列表中）时才显示本字段；隐藏的字段不必填、不校验，其值不保存。Show the field only when another field's value (for arrays: any element) is in `in` (or not in `notIn`); a hidden field is neither required nor validated and its value is dropped.
+   */
+  'x-visibleIf'?: FormVisibleIf;
   /**
    * 默认值。Default value.
    */

@@ -34,6 +34,11 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** For requests built outside `request` (file uploads). */
+export function getCsrfToken(): string | null {
+  return csrfToken;
+}
+
 /** Called when any request (other than the login itself) comes back 401. */
 export function onUnauthorized(handler: () => void): void {
   unauthorizedHandler = handler;
@@ -100,6 +105,9 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   if (data === null) throw new ApiError(response.status, 'bad_response', '服务器返回了无法识别的数据。');
   return data as T;
 }
+
+/** The one JSON request function, for API modules of other screens (setup-api.ts …). */
+export const requestJson = request;
 
 export const api = {
   login: (username: string, password: string) =>

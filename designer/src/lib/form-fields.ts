@@ -1,6 +1,14 @@
 // The generated form's field model: one FieldDef per property of the event's JSON Schema form,
-// in declaration order, with the widget, options and layout resolved from the `x-` hints.
-import type { FieldSchema, FormCardType, FormResponse, FormZone, RecordValues } from './types';
+// in declaration order, with the widget, options and layout resolved from the `x-` hints, and the
+// form's sections (`x-groups`). Emptiness and masked ID numbers are core's (one rule everywhere).
+import type { FormFieldLike, FormSchemaLike } from '@core/forms/form-like.ts';
+import { isEmptyValue } from '@core/forms/check-record.ts';
+import type { FormCardType, FormResponse, FormZone, RecordValues } from './types';
+
+export { isMaskedIdNumber } from '@core/forms/masked.ts';
+
+/** A property of a form's JSON Schema (the engine's FormField or the HTTP response's mirror). */
+type FieldSchema = FormFieldLike;
 
 export type Widget =
   | 'text'
@@ -66,7 +74,7 @@ const WIDGETS: readonly Widget[] = [
 export const MONO_WIDGETS: ReadonlySet<Widget> = new Set(['idNumber', 'mobile', 'plate']);
 
 function schemaType(schema: FieldSchema): ValueType {
-  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  const types = typeof schema.type === 'string' ? [schema.type] : [...(schema.type ?? [])];
   for (const t of types) {
     if (t === 'number' || t === 'integer' || t === 'boolean' || t === 'array') return t;
   }
@@ -90,16 +98,22 @@ function schemaOptions(schema: FieldSchema): FieldOption[] {
   return [];
 }
 
-function cardTypeOptions(schema: FieldSchema, kind: string, cardTypes: FormCardType[]): FieldOption[] {
+function cardTypeOptions(
+  schema: FieldSchema,
+  kind: string | undefined,
+  cardTypes: readonly FormCardType[],
+): FieldOption[] {
   const allowed = schema.enum?.map(String) ?? schema.oneOf?.map((o) => String(o.const));
   return cardTypes
     .filter(
-      (c) => (c.recordKind === undefined || c.recordKind === kind) && (!allowed || allowed.includes(c.code)),
+      (c) =>
+        (c.recordKind === undefined || kind === undefined || c.recordKind === kind) &&
+        (!allowed || allowed.includes(c.code)),
     )
     .map((c) => ({ value: c.code, label: c.name, important: c.important }));
 }
 
-function zoneOptions(schema: FieldSchema, zones: FormZone[]): FieldOption[] {
+function zoneOptions(schema: FieldSchema, zones: readonly FormZone[]): FieldOption[] {
   const items = schema.items;
   const allowed = items?.enum?.map(String) ?? items?.oneOf?.map((o) => String(o.const));
   return zones
@@ -117,35 +131,91 @@ function num(value: number | undefined): number | null {
   return typeof value === 'number' ? value : null;
 }
 
-export function buildFields(form: FormResponse): FieldDef[] {
-  const required = new Set([...(form.required ?? []), ...(form.schema.required ?? [])]);
-  return Object.entries(form.schema.properties ?? {}).map(([key, schema]) => {
-    const type = schemaType(schema);
-    const widget = guessWidget(schema, type);
+export interface FieldContext {
+  /** The record kind (card types of other kinds are not offered); default: the form's `x-recordKind`. */
+  kind?: string;
+  cardTypes?: readonly FormCardType[];
+  zones?: readonly FormZone[];
+  /** Required keys besides the schema's own `required`. */
+  required?: readonly string[];
+}
+
+/** The fields of a form schema, in declaration order. */
+export function buildFieldsFromSchema(schema: FormSchemaLike, context: FieldContext = {}): FieldDef[] {
+  const required = new Set([...(context.required ?? []), ...(schema.required ?? [])]);
+  const kind = context.kind ?? schema['x-recordKind'];
+  return Object.entries(schema.properties ?? {}).flatMap(([key, field]) => {
+    if (!field) return [];
+    const type = schemaType(field);
+    const widget = guessWidget(field, type);
     const options =
       widget === 'cardType'
-        ? cardTypeOptions(schema, form.kind, form.cardTypes)
+        ? cardTypeOptions(field, kind, context.cardTypes ?? [])
         : widget === 'zones'
-          ? zoneOptions(schema, form.zones)
-          : schemaOptions(schema);
-    return {
-      key,
-      label: schema['x-label'] ?? schema.title ?? key,
-      widget,
-      type: widget === 'zones' ? 'array' : type,
-      required: required.has(key),
-      options,
-      placeholder: schema['x-placeholder'] ?? '',
-      help: schema['x-help'] ?? schema.description ?? '',
-      width: clampWidth(schema['x-width'], widget),
-      maxLength: num(schema.maxLength),
-      minLength: num(schema.minLength),
-      minimum: num(schema.minimum),
-      maximum: num(schema.maximum),
-      sensitive: schema['x-sensitive'] === true,
-      schema,
-    };
+          ? zoneOptions(field, context.zones ?? [])
+          : schemaOptions(field);
+    return [
+      {
+        key,
+        label: field['x-label'] || field.title || key,
+        widget,
+        type: widget === 'zones' ? 'array' : type,
+        required: required.has(key),
+        options,
+        placeholder: field['x-placeholder'] ?? '',
+        help: field['x-help'] ?? field.description ?? '',
+        width: clampWidth(field['x-width'], widget),
+        maxLength: num(field.maxLength),
+        minLength: num(field.minLength),
+        minimum: num(field.minimum),
+        maximum: num(field.maximum),
+        sensitive: field['x-sensitive'] === true,
+        schema: field,
+      },
+    ];
   });
+}
+
+/** The fields of a form as the server sends it. */
+export function buildFields(form: FormResponse): FieldDef[] {
+  return buildFieldsFromSchema(form.schema, {
+    kind: form.kind,
+    cardTypes: form.cardTypes,
+    zones: form.zones,
+    required: form.required,
+  });
+}
+
+/** One section of the form (`x-groups`); `label` null for a form without sections. */
+export interface FieldSection {
+  label: string | null;
+  description: string;
+  fields: FieldDef[];
+}
+
+/**
+ * The form's sections in order (`x-groups`), each with its fields in the group's order. Fields
+ * in no group (the plugin host warns about them) follow in a last section, so that nothing the
+ * form requires is out of reach. A form without `x-groups` is one unnamed section.
+ */
+export function buildSections(schema: FormSchemaLike, fields: FieldDef[]): FieldSection[] {
+  const groups = schema['x-groups'];
+  if (!groups || groups.length === 0) return [{ label: null, description: '', fields }];
+  const byKey = new Map(fields.map((f) => [f.key, f]));
+  const placed = new Set<string>();
+  const sections: FieldSection[] = groups.map((g) => ({
+    label: g.label,
+    description: g.description ?? '',
+    fields: g.fields.flatMap((key) => {
+      const field = byKey.get(key);
+      if (!field || placed.has(key)) return [];
+      placed.add(key);
+      return [field];
+    }),
+  }));
+  const rest = fields.filter((f) => !placed.has(f.key));
+  if (rest.length > 0) sections.push({ label: '其他', description: '', fields: rest });
+  return sections.filter((s) => s.fields.length > 0);
 }
 
 /** The starting values of a new record: schema defaults. */
@@ -161,19 +231,7 @@ export function defaultValues(fields: FieldDef[]): RecordValues {
 }
 
 /** True for a value the user has not filled in. */
-export function isEmpty(value: unknown): boolean {
-  return (
-    value === undefined ||
-    value === null ||
-    (typeof value === 'string' && value.trim() === '') ||
-    (Array.isArray(value) && value.length === 0)
-  );
-}
-
-/** A masked ID number as the server sends it (`110101********1234`). */
-export function isMasked(value: unknown): boolean {
-  return typeof value === 'string' && value.includes('*');
-}
+export const isEmpty: (value: unknown) => boolean = isEmptyValue;
 
 /** Label of a coded value (select/radio/cardType), for lists. */
 export function optionLabel(field: FieldDef | undefined, value: unknown): string {

@@ -1,5 +1,6 @@
 // Role → navigation, in one place. Add an item here only when its page exists (no dead links).
 import { eventPath, type Route } from './router.svelte';
+import { ROLES } from '@core/roles.ts';
 import type { Role } from './types';
 
 export interface NavItem {
@@ -15,7 +16,7 @@ export interface NavSection {
   items: NavItem[];
 }
 
-const ALL_ROLES: readonly Role[] = ['admin', 'unit', 'clerk', 'reviewer', 'designer', 'operator'];
+const ALL_ROLES: readonly Role[] = ROLES;
 
 interface GlobalItemDef {
   id: string;
@@ -38,12 +39,14 @@ interface EventItemDef {
 
 const GLOBAL_ITEMS: readonly GlobalItemDef[] = [
   { id: 'events', label: '活动列表', path: '/events', roles: ALL_ROLES, activeOn: ['events'] },
+  { id: 'new-event', label: '新建活动', path: '/events/new', roles: ['admin'], activeOn: ['newEvent'] },
 ];
 
 const EVENT_ITEMS: readonly EventItemDef[] = [
   { id: 'event-overview', label: '活动概况', sub: '', roles: ALL_ROLES, activeOn: ['event'] },
   recordsItem('person', '人员信息'),
   recordsItem('vehicle', '车辆信息'),
+  { id: 'event-setup', label: '活动设置', sub: '/setup', roles: ['admin'], activeOn: ['setup'] },
 ];
 
 function recordsItem(kind: string, label: string): EventItemDef {
@@ -59,7 +62,12 @@ function recordsItem(kind: string, label: string): EventItemDef {
 
 /** The event a route belongs to, if any. */
 export function routeEventCode(route: Route): string | null {
-  return route.name === 'event' || route.name === 'records' || route.name === 'record' ? route.code : null;
+  return route.name === 'event' ||
+    route.name === 'records' ||
+    route.name === 'record' ||
+    route.name === 'setup'
+    ? route.code
+    : null;
 }
 
 export function navFor(role: Role, route: Route, eventTitle?: string): NavSection[] {

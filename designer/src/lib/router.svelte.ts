@@ -8,7 +8,20 @@ export type Route =
   | { name: 'records'; code: string; kind: string }
   /** The record form; `id` is null for a new record. */
   | { name: 'record'; code: string; kind: string; id: string | null }
+  /** Event setup (admin): `tab` is one of SETUP_TABS. */
+  | { name: 'setup'; code: string; tab: string }
+  | { name: 'newEvent' }
   | { name: 'notFound'; path: string };
+
+/** Tabs of the event setup page, in order. */
+export const SETUP_TABS = [
+  { id: 'basics', label: '基本信息' },
+  { id: 'form-person', label: '人员表单' },
+  { id: 'form-vehicle', label: '车辆表单' },
+  { id: 'card-types', label: '证件类型' },
+  { id: 'units', label: '申报单位与配额' },
+  { id: 'publish', label: '发布与版本' },
+] as const;
 
 export const DEFAULT_PATH = '/events';
 
@@ -31,6 +44,12 @@ export function parse(path: string): Route {
   if (parts.length === 1 && parts[0] === 'login') return { name: 'login' };
   if (parts[0] === 'events') {
     if (parts.length === 1) return { name: 'events' };
+    if (parts.length === 2 && parts[1] === 'new') return { name: 'newEvent' };
+    if (parts[2] === 'setup' && (parts.length === 3 || parts.length === 4)) {
+      const code = safeDecode(parts[1] ?? '');
+      const tab = parts[3] ?? 'basics';
+      if (code && SETUP_TABS.some((t) => t.id === tab)) return { name: 'setup', code, tab };
+    }
     if (parts.length === 2) {
       const code = safeDecode(parts[1] ?? '');
       if (code) return { name: 'event', code };
@@ -58,6 +77,10 @@ export function eventPath(code: string): string {
 
 export function recordsPath(code: string, kind: string): string {
   return `${eventPath(code)}/records/${encodeURIComponent(kind)}`;
+}
+
+export function setupPath(code: string, tab = 'basics'): string {
+  return `${eventPath(code)}/setup/${tab}`;
 }
 
 /** The form of record `id`, or of a new record when `id` is null. */

@@ -1,7 +1,9 @@
-// Temporary hand-written mirror of the server's JSON responses (see the API contract in the
-// designer brief). Replace with types shared from core/ once the server exports them.
+// Shapes of the server's JSON responses that the older screens use. Newer screens import their
+// types from core/ (e.g. core/events/setup-types.ts), where the server builds the responses.
+import type { Role } from '@core/roles.ts';
+import type { PhotoRules } from '@core/photos/rules.ts';
 
-export type Role = 'admin' | 'unit' | 'clerk' | 'reviewer' | 'designer' | 'operator';
+export type { Role };
 
 export type RecordKind = 'person' | 'vehicle' | (string & {});
 
@@ -193,6 +195,8 @@ export interface FormResponse {
   zones: FormZone[];
   /** Every unit for staff; only the user's own unit for a unit user. */
   units: UnitRef[];
+  /** The event's photo rules (plugin.json `photo`, blanks filled with the defaults). */
+  photo: PhotoRules;
 }
 
 /** A record as listed: `GET /api/events/:event/records`. */

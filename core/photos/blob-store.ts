@@ -1,0 +1,67 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, promises as fs, type ReadStream } from 'node:fs';
+import path from 'node:path';
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Content-addressed files under `<dataDir>/blobs/ab/cd/<sha256>`: a blob's name is the hash of
+ * its bytes, so a blob never changes once written and the same bytes are stored once.
+ */
+export class BlobStore {
+  readonly root: string;
+
+  constructor(dataDir: string) {
+    this.root = path.join(dataDir, 'blobs');
+  }
+
+  pathOf(sha256: string): string {
+    if (!SHA256_HEX.test(sha256)) throw new Error(`not a sha256 hex digest: ${sha256}`);
+    return path.join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+
+  /**
+   * Stores the bytes; returns their hash. Written to a temporary file in the same folder, flushed,
+   * then renamed into place, so a crash never leaves a half-written blob under its final name.
+   */
+  async put(bytes: Uint8Array): Promise<string> {
+    const sha256 = sha256Hex(bytes);
+    const target = this.pathOf(sha256);
+    if (await this.exists(sha256)) return sha256;
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    const handle = await fs.open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fs.rename(temp, target);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
+    return sha256;
+  }
+
+  async get(sha256: string): Promise<Buffer> {
+    return fs.readFile(this.pathOf(sha256));
+  }
+
+  stream(sha256: string): ReadStream {
+    return createReadStream(this.pathOf(sha256));
+  }
+
+  async exists(sha256: string): Promise<boolean> {
+    try {
+      return (await fs.stat(this.pathOf(sha256))).isFile();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+}
