@@ -42,7 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TesseraConfig 
     adminPassword: env.TESSERA_ADMIN_PASSWORD || undefined,
     sessionTtlHours: intFromEnv('TESSERA_SESSION_TTL_HOURS', 12, env),
     secureCookies: env.TESSERA_SECURE_COOKIES === '1' || env.TESSERA_SECURE_COOKIES === 'true',
-    maxUploadBytes: intFromEnv('TESSERA_MAX_UPLOAD_MB', 200, env) * 1024 * 1024,
+    maxUploadBytes: intFromEnv('TESSERA_MAX_UPLOAD_MB', 1024, env) * 1024 * 1024,
   };
 }
 

@@ -18,6 +18,10 @@ import { Photos } from './photos/photos.ts';
 import { SensitiveData } from './crypto/sensitive.ts';
 import { Records } from './records/records.ts';
 import { Units } from './units.ts';
+import { Imports } from './import/imports.ts';
+import { MappingProfiles } from './import/profiles.ts';
+import { DEFAULT_IMPORT_LIMITS } from './import/types.ts';
+import { Tasks } from './tasks/tasks.ts';
 
 /** The engine: every core service over one database. Server and CLI are skins over this. */
 export interface Engine {
@@ -33,6 +37,12 @@ export interface Engine {
   pluginStore: PluginStore;
   records: Records;
   photos: Photos;
+  /** Long tasks with progress (imports, commits …). */
+  tasks: Tasks;
+  /** Information collection: Excel/zip import, staging, pruning, commit. */
+  imports: Imports;
+  /** Saved mapping profiles of events, and the one each unit last used. */
+  mappingProfiles: MappingProfiles;
   /** Encryption, keyed hash and masking of ID numbers. */
   sensitive: SensitiveData;
   /** Outcome of loading plugins/ at start, broken ones included. */
@@ -57,6 +67,9 @@ export async function createEngine(config: TesseraConfig, options: EngineOptions
     const sensitive = new SensitiveData(loadDataKeys(config.dataDir));
     const photos = new Photos(db, events, config.dataDir, audit);
     const plugins = new PluginRegistry();
+    const records = new Records(db, events, sensitive, audit, photos);
+    const tasks = new Tasks(db);
+    const mappingProfiles = new MappingProfiles(db, events, audit);
     const engine: Engine = {
       config,
       db,
@@ -64,14 +77,34 @@ export async function createEngine(config: TesseraConfig, options: EngineOptions
       audit,
       units: new Units(db),
       events,
-      records: new Records(db, events, sensitive, audit, photos),
+      records,
       photos,
+      tasks,
+      mappingProfiles,
+      imports: new Imports(
+        db,
+        events,
+        records,
+        photos,
+        photos.blobs,
+        sensitive,
+        audit,
+        tasks,
+        mappingProfiles,
+        {
+          ...DEFAULT_IMPORT_LIMITS,
+          maxFileBytes: config.maxUploadBytes,
+        },
+      ),
       plugins,
       setup: new EventSetup(db, events, pluginStore, plugins, audit),
       pluginStore,
       sensitive,
       pluginLoad: [],
-      close: () => db.close(),
+      close: async () => {
+        await tasks.drain();
+        await db.close();
+      },
     };
     if (options.loadPlugins) await loadBundledPlugins(engine, log);
     return engine;

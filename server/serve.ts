@@ -22,6 +22,8 @@ export async function startServer(
     } else if (admin.created) {
       log('首次启动：已创建管理员账号 admin（密码来自 TESSERA_ADMIN_PASSWORD）');
     }
+    const interrupted = await engine.tasks.recoverInterrupted();
+    if (interrupted) log(`上次运行中断的任务 ${interrupted} 个，已标记为“已中断”`);
     const { app, requestLog } = createApp(engine, log);
     const server = await listen(app, config.port, config.host);
     const address = server.address();

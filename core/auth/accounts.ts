@@ -92,6 +92,28 @@ export class Accounts {
     return configuredPassword ? { created: true } : { created: true, password };
   }
 
+  /**
+   * Who the command line acts as: a built-in account `cli` that can never sign in (disabled,
+   * random password), so the audit log names the shell as the author of what it did.
+   */
+  async commandLineActor(): Promise<SessionUser & { ip: string }> {
+    const { User } = this.db.models;
+    let user = await User.findOne({ where: { username: 'cli' } });
+    if (!user) {
+      await this.createUser({
+        username: 'cli',
+        password: generatePassword(),
+        role: 'admin',
+        displayName: '命令行',
+      }).catch((error: unknown) => {
+        if (!(error instanceof TesseraError && error.code === 'username_taken')) throw error;
+      });
+      user = await User.findOne({ where: { username: 'cli' } });
+      await user!.update({ disabled: true });
+    }
+    return { ...(await this.toSessionUser(user!)), ip: 'cli' };
+  }
+
   async toSessionUser(user: User): Promise<SessionUser> {
     const unit = user.unitId ? await this.db.models.Unit.findByPk(user.unitId) : null;
     return {

@@ -4,6 +4,7 @@ import * as initial from './migrations/0001-initial.ts';
 import * as recordUniqueness from './migrations/0002-record-uniqueness.ts';
 import * as eventSetup from './migrations/0003-event-setup.ts';
 import * as photos from './migrations/0004-photos.ts';
+import * as importStaging from './migrations/0005-import.ts';
 
 /** Listed explicitly (not globbed) so the same list works from source and from a build. */
 const migrations = [
@@ -11,6 +12,7 @@ const migrations = [
   { name: '0002-record-uniqueness', ...recordUniqueness },
   { name: '0003-event-setup', ...eventSetup },
   { name: '0004-photos', ...photos },
+  { name: '0005-import', ...importStaging },
 ];
 
 /** Arbitrary constant: serialises migrations when a server and a CLI start at the same moment. */

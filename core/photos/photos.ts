@@ -109,6 +109,34 @@ export class Photos {
   }
 
   /**
+   * Stores a photo that came with an import (a zip entry or a picture pasted into the sheet):
+   * processed like an upload (centre-cropped to the ratio), a JPEG that already fits stored as
+   * sent; no audit entry per photo — the import batch is audited as a whole.
+   */
+  async storeImported(
+    bytes: Uint8Array,
+    rules: PhotoRules,
+    meta: { eventCode: string; unitId: number | null; createdBy: number | null; originalName: string | null },
+  ): Promise<PhotoInfo> {
+    const { event } = await this.events.find(meta.eventCode);
+    const processed = await processPhoto(bytes, rules, { passThrough: true });
+    const sha256 = await this.blobs.put(processed.data);
+    const photo = await this.Photo.create({
+      id: randomUUID(),
+      eventId: event.id,
+      unitId: meta.unitId,
+      sha256,
+      width: processed.width,
+      height: processed.height,
+      byteSize: processed.data.length,
+      mediaType: processed.mediaType,
+      originalName: meta.originalName?.slice(0, MAX_NAME_LENGTH) ?? null,
+      createdBy: meta.createdBy,
+    });
+    return { id: photo.id, width: photo.width, height: photo.height, bytes: photo.byteSize, sha256 };
+  }
+
+  /**
    * A photo for reading. A unit user sees its own unit's photos and the photos on its unit's
    * records; any other photo is "not found" (its existence is not disclosed).
    */

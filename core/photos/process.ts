@@ -114,7 +114,7 @@ function checkedCrop(crop: CropRect, width: number, height: number): CropRect {
 export async function processPhoto(
   bytes: Uint8Array,
   rules: PhotoRules,
-  options: { crop?: CropRect | undefined } = {},
+  options: { crop?: CropRect | undefined; passThrough?: boolean } = {},
 ): Promise<ProcessedPhoto> {
   if (bytes.length === 0) {
     throw new TesseraError('photo_empty', '照片文件是空的，请重新选择照片', 422);
@@ -159,6 +159,32 @@ export async function processPhoto(
   if (wrongShape) throw new TesseraError('photo_aspect_ratio', wrongShape, 422);
 
   const { max } = storedSize(rules);
+  // Fast path: a baseline-ready JPEG that is already upright, at the ratio, within the stored
+  // size and carries no metadata is stored as sent. Re-encoding it would only lose quality,
+  // and a 10,000-photo import must not spend minutes re-compressing photos that are fine.
+  if (
+    options.passThrough &&
+    format === 'jpeg' &&
+    !options.crop &&
+    (metadata.orientation ?? 1) === 1 &&
+    !metadata.exif &&
+    !metadata.icc &&
+    !metadata.xmp &&
+    metadata.space === 'srgb' &&
+    crop.width === upright.width &&
+    crop.height === upright.height &&
+    upright.width <= max.width &&
+    upright.height <= max.height
+  ) {
+    return {
+      data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      width: upright.width,
+      height: upright.height,
+      mediaType: 'image/jpeg',
+      source: { format, width: upright.width, height: upright.height },
+      crop,
+    };
+  }
   let output: { data: Buffer; info: OutputInfo };
   try {
     output = await sharp(bytes, input)

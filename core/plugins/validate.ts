@@ -11,7 +11,7 @@ import type {
   PluginManifest,
 } from '../types/generated/index.ts';
 import { createAjv } from '../validation/ajv.ts';
-import { toHalfWidth } from '../validation/format-result.ts';
+import { normalizeHeader } from '../import/synonyms.ts';
 import {
   bundleChecksum,
   canonicalJson,
@@ -77,10 +77,9 @@ const TYPE_LABELS: Record<string, string> = {
   array: 'array 数组',
 };
 
-/** Header comparison ignores blanks, full/half width and letter case. */
-export function normalizeHeader(header: string): string {
-  return toHalfWidth(header).replace(/\s+/g, '').toLowerCase();
-}
+// Header comparison (duplicate headers here, column matching at import) is one rule, kept with
+// the import's header dictionary; re-exported so the plugin host's API stays as it was.
+export { normalizeHeader };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj =>

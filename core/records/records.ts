@@ -37,7 +37,7 @@ const COLUMN_OF: Record<string, Record<string, keyof EventRecord>> = {
   },
 };
 /** The sensitive number of each kind: stored encrypted + hashed + masked, never in `data`. */
-const ID_FIELD: Record<string, string> = { person: 'idNumber', vehicle: 'driverIdNumber' };
+export const ID_FIELD: Record<string, string> = { person: 'idNumber', vehicle: 'driverIdNumber' };
 
 /** Roles that may read a full ID number (each read audited). */
 export const FULL_ID_ROLES = ['admin', 'clerk', 'reviewer', 'operator'] as const;
@@ -108,7 +108,8 @@ export class Records {
   }
 
   /** Columns for the validated values; the ID number sealed and hashed. */
-  private columns(kind: string, values: Record<string, unknown>): Partial<EventRecord> {
+  /** The database row of a record: standard fields as columns, the ID number sealed, the rest in `data`. */
+  recordRow(kind: string, values: Record<string, unknown>): Partial<EventRecord> {
     const columnOf = COLUMN_OF[kind] ?? {};
     const idField = ID_FIELD[kind];
     const row: Record<string, unknown> = {
@@ -177,7 +178,7 @@ export class Records {
     let record: EventRecord;
     try {
       record = await this.db.models.EventRecord.create({
-        ...this.columns(input.kind, values),
+        ...this.recordRow(input.kind, values),
         eventId: event.id,
         unitId,
         kind: input.kind,
@@ -229,7 +230,7 @@ export class Records {
     try {
       const [count] = await this.db.models.EventRecord.update(
         {
-          ...this.columns(record.kind, normalized),
+          ...this.recordRow(record.kind, normalized),
           updatedBy: actor.id,
           version: version + 1,
           pluginVersionId: event.pluginVersionId,

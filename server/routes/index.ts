@@ -3,6 +3,7 @@ import { adminRoutes } from './admin.ts';
 import { authRoutes } from './auth.ts';
 import { eventRoutes } from './events.ts';
 import { photoRoutes } from './photos.ts';
+import { importRoutes } from './imports.ts';
 import { recordRoutes } from './records.ts';
 import { setupRoutes } from './setup.ts';
 import { systemRoutes } from './system.ts';
@@ -14,6 +15,7 @@ export function allRoutes(): RouteDef[] {
     ...authRoutes,
     ...eventRoutes,
     ...recordRoutes,
+    ...importRoutes,
     ...photoRoutes,
     ...setupRoutes,
     ...adminRoutes,

@@ -98,6 +98,18 @@ export class ApiClient {
     return { status: response.status, body: parsed };
   }
 
+  /** A file download (templates, exports): the raw bytes. */
+  async download(url: string): Promise<{ status: number; data: Buffer; headers: Headers }> {
+    const headers: Record<string, string> = {};
+    if (this.cookie) headers.cookie = this.cookie;
+    const response = await fetch(this.baseUrl + url, { headers });
+    return {
+      status: response.status,
+      data: Buffer.from(await response.arrayBuffer()),
+      headers: response.headers,
+    };
+  }
+
   async login(username: string, password: string): Promise<{ status: number; body: Body }> {
     const result = await this.request('POST', '/api/auth/login', { username, password });
     if (result.status === 200) this.csrfToken = result.body.csrfToken;
