@@ -1,9 +1,11 @@
+import ExcelJS from 'exceljs';
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { AuditLog } from '../audit.ts';
 import type { SessionUser } from '../auth/accounts.ts';
 import type { SensitiveData } from '../crypto/sensitive.ts';
 import { maskIdNumber } from '../crypto/sensitive.ts';
 import type { Database } from '../db/connection.ts';
+import { toExcelCsv } from '../export/sheet-safety.ts';
 import { TesseraError } from '../errors.ts';
 import type { Events } from '../events/events.ts';
 import type { BlobStore } from '../photos/blob-store.ts';
@@ -16,7 +18,9 @@ import type { MappingProfiles } from './profiles.ts';
 import { detectHeader } from './header.ts';
 import { applyProfile, headerScore, matchColumns, readTemplateMeta, suggestProfile } from './mapping.ts';
 import { matchPhotos, type PhotoReview } from './photo-match.ts';
-import { readUpload } from './read/index.ts';
+import { readImportFiles, type ImportFiles } from './read/files.ts';
+import type { WorkbookReader } from './read/index.ts';
+import { readWorkbookInWorker } from './read/in-worker.ts';
 import {
   DEFAULT_IMPORT_LIMITS,
   ImportFileError,
@@ -25,7 +29,7 @@ import {
   type SheetImage,
   type SheetRow,
   type SheetTable,
-  type ZipEntryFile,
+  type ZipPhotoFile,
 } from './types.ts';
 
 type Actor = SessionUser & { ip?: string };
@@ -156,7 +160,8 @@ interface StagedRow {
   values: Record<string, unknown>;
   errors: Record<string, FieldIssue[]>;
   warnings: Record<string, FieldIssue[]>;
-  photo?: { bytes: Uint8Array; name: string | null; source: string };
+  /** The matched photo, read when stored (a zip's photos are inflated one by one). */
+  photo?: { read: () => Promise<Uint8Array>; name: string | null; source: string };
   photoId?: string | null;
   photoSource?: string | null;
   photoFile?: string | null;
@@ -164,6 +169,19 @@ interface StagedRow {
 
 const addIssue = (map: Record<string, FieldIssue[]>, field: string, issue: FieldIssue) => {
   (map[field] ??= []).push(issue);
+};
+const ROW_STATUSES: readonly RowStatus[] = ['valid', 'invalid', 'deleted', 'committed', 'rejected'];
+/** A `status` query (comma-separated) checked against the row statuses. */
+const knownStatuses = (text: string): RowStatus[] => {
+  const list = text.split(',').map((s) => s.trim());
+  const unknown = list.filter((s) => !ROW_STATUSES.includes(s as RowStatus));
+  if (unknown.length > 0)
+    throw new TesseraError(
+      'invalid_status',
+      `未知的行状态：${unknown.join('、')}；可选 ${ROW_STATUSES.join('、')}`,
+      422,
+    );
+  return list as RowStatus[];
 };
 const isEmpty = (m: Record<string, unknown[]>) => Object.keys(m).length === 0;
 
@@ -185,6 +203,8 @@ export class Imports {
     private readonly tasks: Tasks,
     private readonly profiles: MappingProfiles,
     private readonly limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
+    /** Where workbooks are parsed: a worker thread, so a big sheet never stalls other users. */
+    private readonly parseWorkbook: WorkbookReader = readWorkbookInWorker,
   ) {}
 
   // ---------------------------------------------------------------------------------------
@@ -326,8 +346,6 @@ export class Imports {
     actor: Actor,
     task: TaskProgress,
   ): Promise<{ batchId: number; counts: BatchCounts }> {
-    const kind = input.kind;
-    const form = plugin.forms[kind]!;
     const [batch] = await this.db.sequelize.query<{ event_id: string; unit_id: string | null }>(
       'SELECT event_id, unit_id FROM import_batches WHERE id = :id',
       { type: QueryTypes.SELECT, replacements: { id: batchId } },
@@ -336,7 +354,27 @@ export class Imports {
     const unitId = batch!.unit_id === null ? null : Number(batch!.unit_id);
     task.progress(0, null, '读取文件');
     await task.yieldNow();
-    const { sheets, hiddenSheets, zipPhotos, notes } = await this.readFiles(input.bytes, input.fileName);
+    const files = await this.readFiles(input.bytes, input.fileName);
+    try {
+      return await this.stageRead(batchId, plugin, input, actor, task, files, { eventId, unitId });
+    } finally {
+      files.close();
+    }
+  }
+
+  private async stageRead(
+    batchId: number,
+    plugin: LoadedPlugin,
+    input: StageInput,
+    actor: Actor,
+    task: TaskProgress,
+    files: ImportFiles,
+    scope: { eventId: number; unitId: number | null },
+  ): Promise<{ batchId: number; counts: BatchCounts }> {
+    const { sheets, hiddenSheets, zipPhotos, notes } = files;
+    const { eventId, unitId } = scope;
+    const kind = input.kind;
+    const form = plugin.forms[kind]!;
 
     const { sheet, header, profile, profileCode, matched, columns } = await this.mapSheet(
       plugin,
@@ -373,26 +411,25 @@ export class Imports {
       const withPhoto = staged.filter((r) => r.photo);
       task.progress(0, withPhoto.length, '处理照片');
       const rules = await this.photos.rules(input.eventCode);
-      let done = 0;
-      await mapLimit(withPhoto, 4, async (r) => {
-        try {
-          const stored = await this.photos.storeImported(r.photo!.bytes, rules, {
-            eventCode: input.eventCode,
-            unitId,
-            createdBy: actor.id,
-            originalName: r.photo!.name,
-          });
-          r.photoId = stored.id;
-          r.photoSource = r.photo!.source;
-          r.photoFile = r.photo!.name;
-        } catch (error) {
+      const stored = await this.photos.storeImportedMany(
+        withPhoto.map((r) => ({ read: r.photo!.read, originalName: r.photo!.name })),
+        rules,
+        { eventId, unitId, createdBy: actor.id },
+        (done) => task.progress(done, withPhoto.length),
+      );
+      withPhoto.forEach((r, i) => {
+        const result = stored[i]!;
+        if (result instanceof Error) {
           addIssue(r.errors, photoField, {
             code: 'photo-invalid',
-            message: `照片${r.photo!.name ? `“${r.photo!.name}”` : ''}不可用：${(error as Error).message}`,
+            message: `照片${r.photo!.name ? `“${r.photo!.name}”` : ''}不可用：${result.message}`,
           });
+        } else {
+          r.photoId = result.id;
+          r.photoSource = r.photo!.source;
+          r.photoFile = r.photo!.name;
         }
         delete r.photo;
-        task.progress(++done, withPhoto.length);
       });
     }
 
@@ -449,13 +486,8 @@ export class Imports {
         : input.unitCode
           ? await this.unitFor(actor, input.unitCode)
           : null;
-    let files;
-    try {
-      files = await this.readFiles(input.bytes, input.fileName);
-    } catch (error) {
-      if (error instanceof ImportFileError) throw new TesseraError(error.code, error.message, 422);
-      throw error;
-    }
+    const files = await this.readFiles(input.bytes, input.fileName);
+    files.close();
     const { sheets, hiddenSheets, notes } = files;
     const m = await this.mapSheet(plugin, input, { eventId: event.id, unitId }, sheets, hiddenSheets, notes);
     const context = {
@@ -489,42 +521,14 @@ export class Imports {
     };
   }
 
-  /** Reads an upload: the sheets of a workbook, or of every workbook in a zip, and the zip's photos. */
-  private async readFiles(bytes: Uint8Array, fileName: string) {
-    const upload = await readUpload(bytes, fileName, this.limits);
-    const notes: ImportIssue[] = [];
-    let sheets: SheetTable[];
-    const hiddenSheets: SheetTable[] = [];
-    let zipPhotos: ZipEntryFile[] = [];
-    if (upload.kind === 'zip') {
-      zipPhotos = upload.zip.photos;
-      for (const s of upload.zip.skipped)
-        notes.push({ code: 'zip-skipped', file: s.name, message: `${s.name}：${s.reason}` });
-      if (upload.zip.sheets.length === 0) {
-        throw new TesseraError(
-          'no_sheet_in_zip',
-          '压缩包中没有 Excel 或 CSV 表格，请把采集表和照片一起打包',
-          422,
-        );
-      }
-      sheets = [];
-      for (const file of upload.zip.sheets) {
-        const inner = await readUpload(file.bytes, file.name, this.limits);
-        if (inner.kind !== 'workbook') {
-          notes.push({ code: 'zip-skipped', file: file.name, message: `${file.name}：不是表格` });
-          continue;
-        }
-        notes.push(...inner.workbook.warnings.map((w) => ({ ...w, file: w.file ?? file.name })));
-        sheets.push(...inner.workbook.sheets);
-        hiddenSheets.push(...(inner.workbook.hiddenSheets ?? []));
-      }
-    } else {
-      notes.push(...upload.workbook.warnings);
-      sheets = upload.workbook.sheets;
-      hiddenSheets.push(...(upload.workbook.hiddenSheets ?? []));
+  /** Reads an upload, workbooks parsed off the event loop; an ImportFileError becomes a 422. */
+  private async readFiles(bytes: Uint8Array, fileName: string): Promise<ImportFiles> {
+    try {
+      return await readImportFiles(bytes, fileName, this.limits, this.parseWorkbook);
+    } catch (error) {
+      if (error instanceof ImportFileError) throw new TesseraError(error.code, error.message, 422);
+      throw error;
     }
-
-    return { sheets, hiddenSheets, zipPhotos, notes };
   }
 
   /** Picks the sheet, finds its header and settles the mapping (given, named, or suggested). */
@@ -630,7 +634,7 @@ export class Imports {
   private attachPhotos(
     rows: StagedRow[],
     images: SheetImage[],
-    files: ZipEntryFile[],
+    files: ZipPhotoFile[],
     idField: string | undefined,
     photoField: string | undefined,
   ): PhotoReview {
@@ -661,8 +665,10 @@ export class Imports {
     const rowByNumber = new Map(rows.map((r) => [r.row, r]));
     for (const m of review.matched) {
       const r = rowByNumber.get(m.row)!;
-      const bytes = m.file ? fileByName.get(m.file)?.bytes : imageByRow.get(m.row)?.data;
-      if (bytes) r.photo = { bytes, name: m.file, source: m.source };
+      const file = m.file ? fileByName.get(m.file) : undefined;
+      const image = m.file ? undefined : imageByRow.get(m.row);
+      if (file) r.photo = { read: () => file.read(), name: m.file, source: m.source };
+      else if (image) r.photo = { read: async () => image.data, name: null, source: m.source };
     }
     for (const a of review.ambiguous) {
       addIssue(rowByNumber.get(a.row)!.warnings, photoField, {
@@ -944,7 +950,7 @@ export class Imports {
     await this.batchRow(batchId, actor);
     const pageSize = Math.min(Math.max(query.pageSize ?? 100, 1), 1000);
     const page = Math.max(query.page ?? 1, 1);
-    const statuses = query.status ? query.status.split(',') : null;
+    const statuses = query.status ? knownStatuses(query.status) : null;
     const rows = await this.db.sequelize.query<Record<string, unknown>>(
       `SELECT r.*, eu.username AS edited_by_name, du.username AS deleted_by_name, count(*) OVER () AS total
          FROM import_rows r
@@ -1008,6 +1014,65 @@ export class Imports {
         : null,
       recordId: r.record_id === null ? null : Number(r.record_id),
       rejectReason: (r.reject_reason as string | null) ?? null,
+    };
+  }
+
+  /**
+   * The batch's rows as the office sent them, for the unit to fix and send again (默认：有问题的
+   * 行): the sheet's own columns in its order, then the row number and what is wrong. The cells are
+   * the sent ones, ID numbers in full — the person downloading is the one fixing them; audited.
+   * xlsx cells are text; CSV cells are neutralised against formula injection.
+   */
+  async exportRows(
+    batchId: number,
+    actor: Actor,
+    options: { status?: string; format?: 'xlsx' | 'csv' },
+  ): Promise<{ fileName: string; contentType: string; body: Buffer }> {
+    const b = await this.batchRow(batchId, actor);
+    const statuses = knownStatuses(options.status ?? 'invalid,rejected');
+    const rows = await this.db.sequelize.query<Record<string, unknown>>(
+      `SELECT row_number, status, raw_enc, errors, delete_reason, reject_reason FROM import_rows
+        WHERE batch_id = :batchId AND status = ANY(:statuses::text[]) ORDER BY sheet, row_number`,
+      { type: QueryTypes.SELECT, replacements: { batchId, statuses: `{${statuses.join(',')}}` } },
+    );
+    const headers = (b.headers as string[]).map((h, col) => h || `第${col + 1}列`);
+    const table: string[][] = [[...headers, '原表行号', '问题说明']];
+    for (const r of rows) {
+      const raw = JSON.parse(this.sensitive.decrypt(r.raw_enc as Buffer)) as Record<string, string>;
+      const problems = Object.values(r.errors as Record<string, FieldIssue[]>)
+        .flat()
+        .map((i) => i.message);
+      if (r.delete_reason) problems.push(`已删除：${r.delete_reason as string}`);
+      table.push([...headers.map((h) => raw[h] ?? ''), String(r.row_number), problems.join('；')]);
+    }
+    await this.audit.record(
+      'import_export_rows',
+      { userId: actor.id, username: actor.username, ip: actor.ip },
+      { type: 'import', id: batchId, eventId: Number(b.event_id) },
+      { statuses, rows: rows.length, format: options.format ?? 'xlsx' },
+    );
+    const base = `${String(b.file_name).replace(/\.[^.]+$/, '')}-问题行`;
+    if (options.format === 'csv') {
+      return { fileName: `${base}.csv`, contentType: 'text/csv; charset=utf-8', body: toExcelCsv(table) };
+    }
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('问题行', { views: [{ state: 'frozen', ySplit: 1 }] });
+    table.forEach((cells, i) => {
+      const row = ws.addRow(cells);
+      if (i === 0) row.font = { bold: true };
+    });
+    // Text format throughout, so an ID number typed in again stays text.
+    ws.columns.forEach((column, i) => {
+      column.numFmt = '@';
+      column.width =
+        i === headers.length + 1 ? 60 : Math.min(Math.max((headers[i] ?? '').length * 2 + 4, 10), 24);
+    });
+    const problemCol = headers.length + 2;
+    ws.getColumn(problemCol).font = { color: { argb: 'FFC00000' } };
+    return {
+      fileName: `${base}.xlsx`,
+      contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      body: Buffer.from(await wb.xlsx.writeBuffer()),
     };
   }
 
@@ -1541,10 +1606,3 @@ export interface CommitReport {
 }
 
 /** Runs `fn` over `items` with at most `limit` at once (sharp works on libuv's thread pool). */
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}

@@ -93,11 +93,22 @@ export interface ZipEntryFile {
   bytes: Uint8Array;
 }
 
+/** A photo in a zip, inflated only when read (10,000 photos are not all held at once). */
+export interface ZipPhotoFile {
+  name: string;
+  /** Declared uncompressed size. */
+  size: number;
+  /** The bytes, checked against the declared size and the zip's total cap. */
+  read(): Promise<Uint8Array>;
+}
+
 export interface ReadZip {
   sheets: ZipEntryFile[];
-  photos: ZipEntryFile[];
+  photos: ZipPhotoFile[];
   /** Entries not used (folders, __MACOSX, Thumbs.db, other types), with why. */
   skipped: { name: string; reason: string }[];
+  /** Lets go of the zip once the photos needed have been read. */
+  close(): void;
 }
 
 /** Caps against hostile or accidental monsters; every reader takes them. */

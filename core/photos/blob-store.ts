@@ -12,6 +12,8 @@ export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').upd
  */
 export class BlobStore {
   readonly root: string;
+  /** Folders known to exist (made once per process). */
+  private readonly folders = new Set<string>();
 
   constructor(dataDir: string) {
     this.root = path.join(dataDir, 'blobs');
@@ -29,10 +31,20 @@ export class BlobStore {
   async put(bytes: Uint8Array): Promise<string> {
     const sha256 = sha256Hex(bytes);
     const target = this.pathOf(sha256);
-    if (await this.exists(sha256)) return sha256;
-    await fs.mkdir(path.dirname(target), { recursive: true });
+    // No existence check first: the same bytes renamed over themselves change nothing, and an
+    // import of 10,000 photos saves 10,000 round trips to the thread pool.
+    const folder = path.dirname(target);
+    if (!this.folders.has(folder)) {
+      await fs.mkdir(folder, { recursive: true });
+      this.folders.add(folder);
+    }
     const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    const handle = await fs.open(temp, 'wx', 0o600);
+    const handle = await fs.open(temp, 'wx', 0o600).catch(async (error: NodeJS.ErrnoException) => {
+      // The folder went away under us (blobs restored from a backup, say): made again, once.
+      if (error.code !== 'ENOENT') throw error;
+      await fs.mkdir(folder, { recursive: true });
+      return fs.open(temp, 'wx', 0o600);
+    });
     try {
       await handle.writeFile(bytes);
       await handle.sync();

@@ -248,6 +248,23 @@ export const importRoutes = defineRoutes([
     },
   },
   {
+    method: 'GET',
+    path: '/api/imports/:id/rows/export',
+    summary:
+      '下载问题行 (?status=invalid,rejected,deleted &format=xlsx|csv): the sent cells plus row number and problems, for the unit to fix',
+    tag: 'imports',
+    access: ENTRY_ROLES,
+    handler: async (ctx, engine) => {
+      const format = ctx.query.format === 'csv' ? 'csv' : 'xlsx';
+      const status = typeof ctx.query.status === 'string' && ctx.query.status ? ctx.query.status : undefined;
+      const file = await engine.imports.exportRows(idParam(ctx, 'id'), actorOf(ctx), { status, format });
+      ctx.set('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.fileName)}`);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = file.contentType;
+      ctx.body = file.body;
+    },
+  },
+  {
     method: 'POST',
     path: '/api/imports/:id/restage',
     summary: '按新的映射方案重新读取 (profile and/or sheet; a new batch replaces this one)',

@@ -13,6 +13,20 @@ export { readZip } from './zip.ts';
 
 export type ReadUpload = { kind: 'workbook'; workbook: ReadWorkbook } | { kind: 'zip'; zip: ReadZip };
 
+/** Parses a workbook or CSV file; the server hands this to a worker thread (see in-worker.ts). */
+export type WorkbookReader = (
+  bytes: Uint8Array,
+  fileName: string,
+  limits: ImportLimits,
+) => Promise<ReadWorkbook>;
+
+/** A workbook (.xlsx, legacy .xls refused with how to convert) or a CSV, parsed on this thread. */
+export const readWorkbook: WorkbookReader = async (bytes, fileName, limits) => {
+  if (isZip(bytes) || isOle2(bytes) || WORKBOOK_TYPES.has(extensionOf(fileName)))
+    return readXlsx(bytes, fileName, limits);
+  return readCsv(bytes, fileName, limits);
+};
+
 const WORKBOOK_TYPES = new Set(['xlsx', 'xlsm', 'xls']);
 
 /**
@@ -25,6 +39,7 @@ export async function readUpload(
   bytes: Uint8Array,
   fileName: string,
   limits: ImportLimits,
+  parse: WorkbookReader = readWorkbook,
 ): Promise<ReadUpload> {
   if (bytes.byteLength > limits.maxFileBytes)
     throw new ImportFileError(
@@ -34,20 +49,18 @@ export async function readUpload(
     );
   const ext = extensionOf(fileName);
   if (isZip(bytes)) {
-    if (WORKBOOK_TYPES.has(ext))
-      return { kind: 'workbook', workbook: await readXlsx(bytes, fileName, limits) };
+    if (WORKBOOK_TYPES.has(ext)) return { kind: 'workbook', workbook: await parse(bytes, fileName, limits) };
     const zip = await openZip(bytes, limits, fileName);
     // An OOXML workbook has the package's content types and a workbook part.
     const names = new Set(zip.items.map((i) => i.name));
     if (names.has('[Content_Types].xml') && names.has('xl/workbook.xml')) {
       zip.close();
-      return { kind: 'workbook', workbook: await readXlsx(bytes, fileName, limits) };
+      return { kind: 'workbook', workbook: await parse(bytes, fileName, limits) };
     }
     return { kind: 'zip', zip: await sortZip(zip) };
   }
-  if (isOle2(bytes) || WORKBOOK_TYPES.has(ext))
-    return { kind: 'workbook', workbook: await readXlsx(bytes, fileName, limits) };
-  if (ext === 'csv' || ext === 'txt') return { kind: 'workbook', workbook: readCsv(bytes, fileName, limits) };
+  if (isOle2(bytes) || WORKBOOK_TYPES.has(ext) || ext === 'csv' || ext === 'txt')
+    return { kind: 'workbook', workbook: await parse(bytes, fileName, limits) };
   throw new ImportFileError(
     'unsupported-file-type',
     `「${fileName}」不是可以导入的文件。请上传 Excel 工作簿（.xlsx）、CSV 文件（.csv），或把表格和照片一起打包的压缩包（.zip）`,

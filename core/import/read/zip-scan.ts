@@ -1,4 +1,5 @@
-import { crc32, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { crc32, inflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { ImportFileError, type ImportLimits } from '../types.ts';
 import { decodeGbk, decodeUtf8, isValidUtf8 } from './text.ts';
@@ -33,9 +34,6 @@ export interface OpenedZip {
 
 /** Below this size an entry cannot hurt, whatever its ratio (a text file of blanks, an empty one). */
 const RATIO_FLOOR = 1024 * 1024;
-
-/** Bytes inflated between two turns of the event loop. */
-const YIELD_EVERY = 8 * 1024 * 1024;
 
 const LOCAL_HEADER = 0x04034b50;
 const GENERAL_PURPOSE_UTF8 = 0x800;
@@ -178,14 +176,8 @@ export async function openZip(
     return end > buf.length ? null : buf.subarray(start, end);
   };
 
-  // Inflating is synchronous, so the event loop is let go now and then for other requests.
-  let sinceYield = 0;
-  const breathe = async (bytes: number) => {
-    sinceYield += bytes;
-    if (sinceYield < YIELD_EVERY) return;
-    sinceYield = 0;
-    await new Promise((resolve) => setImmediate(resolve));
-  };
+  // Inflated on libuv's thread pool: the event loop stays free and both cores work.
+  const inflate = promisify(inflateRaw);
 
   const extract = async (item: ZipItem): Promise<Buffer> => {
     if (item.encrypted)
@@ -206,7 +198,7 @@ export async function openZip(
       data = raw; // stored: a view of the upload, not a copy (yauzl checked both sizes agree)
     } else {
       try {
-        data = inflateRawSync(raw, { maxOutputLength: Math.max(item.size, 1) });
+        data = await inflate(raw, { maxOutputLength: Math.max(item.size, 1) });
       } catch (error) {
         throw (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
           ? mismatch(item)
@@ -215,7 +207,6 @@ export async function openZip(
     }
     if (data.length !== item.size) throw mismatch(item);
     inflated += data.length;
-    await breathe(data.length + 4096);
     if (inflated > limits.maxZipUncompressedBytes)
       throw fail(
         'zip-too-large',

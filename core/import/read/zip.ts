@@ -44,9 +44,12 @@ export async function readZip(
   return sortZip(await openZip(bytes, limits, fileName));
 }
 
-/** readZip on a zip already opened (and checked) by openZip; closes it. */
+/**
+ * readZip on a zip already opened (and checked) by openZip. Sheets are read now; photos when
+ * asked for, so the caller closes the zip (`close`) when done with them. Closed here on failure.
+ */
 export async function sortZip(zip: OpenedZip): Promise<ReadZip> {
-  const out: ReadZip = { sheets: [], photos: [], skipped: [] };
+  const out: ReadZip = { sheets: [], photos: [], skipped: [], close: () => zip.close() };
   try {
     for (const item of zip.items) {
       // Unsafe names are reported exactly as stored; the others with `/` separators.
@@ -62,12 +65,15 @@ export async function sortZip(zip: OpenedZip): Promise<ReadZip> {
         continue;
       }
       // A Buffer is a Uint8Array: handed over as is, not copied.
-      const file = { name, bytes: await zip.read(item) };
-      if (SHEET_TYPES.has(extensionOf(name))) out.sheets.push(file);
-      else out.photos.push(file);
+      // A password is known from the directory: the whole package is refused now, as the user
+      // must repack it anyway. A photo's own damage shows when it is read (that row's photo).
+      if (item.encrypted) await zip.read(item);
+      if (SHEET_TYPES.has(extensionOf(name))) out.sheets.push({ name, bytes: await zip.read(item) });
+      else out.photos.push({ name, size: item.size, read: () => zip.read(item) });
     }
-  } finally {
+  } catch (error) {
     zip.close();
+    throw error;
   }
   return out;
 }
