@@ -20,6 +20,7 @@ import { Records } from './records/records.ts';
 import { Units } from './units.ts';
 import { Imports } from './import/imports.ts';
 import { MappingProfiles } from './import/profiles.ts';
+import { Review } from './review/review.ts';
 import { DEFAULT_IMPORT_LIMITS } from './import/types.ts';
 import { Tasks } from './tasks/tasks.ts';
 
@@ -41,6 +42,8 @@ export interface Engine {
   tasks: Tasks;
   /** Information collection: Excel/zip import, staging, pruning, commit. */
   imports: Imports;
+  /** Review (数据审核): submission, the unit's declaration context, decisions. */
+  review: Review;
   /** Saved mapping profiles of events, and the one each unit last used. */
   mappingProfiles: MappingProfiles;
   /** Encryption, keyed hash and masking of ID numbers. */
@@ -81,6 +84,7 @@ export async function createEngine(config: TesseraConfig, options: EngineOptions
       photos,
       tasks,
       mappingProfiles,
+      review: new Review(db, events, records, audit),
       imports: new Imports(
         db,
         events,

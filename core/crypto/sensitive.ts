@@ -29,6 +29,11 @@ export class SensitiveData {
 }
 
 /** `110101********1234`: the first six and last four stay, so a clerk can tell records apart. */
+/** Every ID-number-shaped run of digits in a text (a photo named 11010119900307123X.jpg …) masked. */
+export function maskIdNumbersIn(text: string): string {
+  return text.replace(/(?<![0-9])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])/g, (id) => maskIdNumber(id));
+}
+
 export function maskIdNumber(value: string): string {
   if (value.length <= 8) return '*'.repeat(value.length);
   if (value.length < 15) return value.slice(0, 2) + '*'.repeat(value.length - 4) + value.slice(-2);

@@ -5,6 +5,7 @@ import * as recordUniqueness from './migrations/0002-record-uniqueness.ts';
 import * as eventSetup from './migrations/0003-event-setup.ts';
 import * as photos from './migrations/0004-photos.ts';
 import * as importStaging from './migrations/0005-import.ts';
+import * as review from './migrations/0006-review.ts';
 
 /** Listed explicitly (not globbed) so the same list works from source and from a build. */
 const migrations = [
@@ -13,6 +14,7 @@ const migrations = [
   { name: '0003-event-setup', ...eventSetup },
   { name: '0004-photos', ...photos },
   { name: '0005-import', ...importStaging },
+  { name: '0006-review', ...review },
 ];
 
 /** Arbitrary constant: serialises migrations when a server and a CLI start at the same moment. */

@@ -128,6 +128,13 @@ export class EventRecord extends Model<InferAttributes<EventRecord>, InferCreati
   declare version: CreationOptional<number>;
   declare createdBy: number | null;
   declare updatedBy: number | null;
+  /** Review (数据审核): the batch it was last submitted in, and its latest decision. */
+  declare reviewBatchId: CreationOptional<number | null>;
+  declare submittedAt: CreationOptional<Date | null>;
+  declare decidedBy: CreationOptional<number | null>;
+  declare decidedAt: CreationOptional<Date | null>;
+  declare decisionReason: CreationOptional<string | null>;
+  declare printedAt: CreationOptional<Date | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 }
@@ -287,6 +294,12 @@ export function initModels(sequelize: Sequelize): Models {
       version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
       createdBy: bigintAsNumber('createdBy'),
       updatedBy: bigintAsNumber('updatedBy'),
+      reviewBatchId: bigintAsNumber('reviewBatchId'),
+      submittedAt: DataTypes.DATE,
+      decidedBy: bigintAsNumber('decidedBy'),
+      decidedAt: DataTypes.DATE,
+      decisionReason: DataTypes.TEXT,
+      printedAt: DataTypes.DATE,
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },

@@ -3,7 +3,7 @@ import { QueryTypes, type Transaction } from 'sequelize';
 import type { AuditLog } from '../audit.ts';
 import type { SessionUser } from '../auth/accounts.ts';
 import type { SensitiveData } from '../crypto/sensitive.ts';
-import { maskIdNumber } from '../crypto/sensitive.ts';
+import { maskIdNumber, maskIdNumbersIn } from '../crypto/sensitive.ts';
 import type { Database } from '../db/connection.ts';
 import { toExcelCsv } from '../export/sheet-safety.ts';
 import { TesseraError } from '../errors.ts';
@@ -80,7 +80,10 @@ export interface BatchView {
   photoReview: PhotoReview | Record<string, never>;
   taskId: string | null;
   createdAt: string;
+  /** Who uploaded it, and who committed it. */
+  createdBy: string | null;
   committedAt: string | null;
+  committedBy: string | null;
 }
 
 export interface RowView {
@@ -183,6 +186,45 @@ const knownStatuses = (text: string): RowStatus[] => {
     );
   return list as RowStatus[];
 };
+const maskReview = (review: PhotoReview | Record<string, never>): PhotoReview | Record<string, never> =>
+  'matched' in review
+    ? {
+        matched: review.matched.map((m) => ({ ...m, file: m.file ? maskIdNumbersIn(m.file) : null })),
+        unmatchedFiles: review.unmatchedFiles.map(maskIdNumbersIn),
+        ambiguous: review.ambiguous.map((a) => ({
+          ...a,
+          files: a.files.map(maskIdNumbersIn),
+          reason: maskIdNumbersIn(a.reason),
+        })),
+        rowsWithoutPhoto: review.rowsWithoutPhoto,
+      }
+    : review;
+/**
+ * A person already in the event: under the same unit it is a duplicate (an error); under another
+ * unit it may be right (one person, two organisations) — a warning, and the reviewer sees both.
+ */
+function flagPersonInEvent(
+  r: Pick<StagedRow, 'errors' | 'warnings'>,
+  idField: string,
+  existing: readonly { code: string; unit_id: string }[],
+  unitId: number | null,
+): void {
+  const own = existing.find((e) => unitId !== null && Number(e.unit_id) === unitId);
+  if (own) {
+    addIssue(r.errors, idField, {
+      code: 'duplicate-in-event',
+      message: `本单位在本活动中已申报过此人（证件号码相同）`,
+    });
+    return;
+  }
+  const others = [...new Set(existing.map((e) => e.code))];
+  if (others.length > 0) {
+    addIssue(r.warnings, idField, {
+      code: 'declared-by-other-unit',
+      message: `单位 ${others.join('、')} 也申报了此人，审核时会一并提示`,
+    });
+  }
+}
 const isEmpty = (m: Record<string, unknown[]>) => Object.keys(m).length === 0;
 
 /**
@@ -426,6 +468,8 @@ export class Imports {
           });
         } else {
           r.photoId = result.id;
+          // The form's "photo required" warning was about the empty cell: the photo came from elsewhere.
+          delete r.warnings[photoField];
           r.photoSource = r.photo!.source;
           r.photoFile = r.photo!.name;
         }
@@ -741,8 +785,12 @@ export class Imports {
       const hashes = new Map<string, Buffer>();
       for (const key of first.keys()) hashes.set(key, this.sensitive.lookupHash(key));
       if (hashes.size) {
-        const existing = await this.db.sequelize.query<{ id_number_hash: Buffer; code: string }>(
-          `SELECT r.id_number_hash, u.code FROM records r JOIN units u ON u.id = r.unit_id
+        const existing = await this.db.sequelize.query<{
+          id_number_hash: Buffer;
+          code: string;
+          unit_id: string;
+        }>(
+          `SELECT r.id_number_hash, u.code, r.unit_id FROM records r JOIN units u ON u.id = r.unit_id
             WHERE r.event_id = :eventId AND r.kind = :kind AND r.status <> 'deleted'
               AND r.id_number_hash = ANY(ARRAY[:hashes]::bytea[])`,
           {
@@ -750,16 +798,16 @@ export class Imports {
             replacements: { eventId: ctx.eventId, kind, hashes: [...hashes.values()] },
           },
         );
-        const unitOf = new Map(existing.map((e) => [e.id_number_hash.toString('hex'), e.code]));
+        const byHash = new Map<string, { code: string; unit_id: string }[]>();
+        for (const e of existing) {
+          const key = e.id_number_hash.toString('hex');
+          byHash.set(key, [...(byHash.get(key) ?? []), e]);
+        }
         for (const r of rows) {
           const id = r.values[idField];
           if (typeof id !== 'string' || r.errors[idField]) continue;
-          const code = unitOf.get(hashes.get(id.toUpperCase())?.toString('hex') ?? '');
-          if (code)
-            addIssue(r.errors, idField, {
-              code: 'duplicate-in-event',
-              message: `本活动已有该证件号码的人员（单位 ${code}）`,
-            });
+          const found = byHash.get(hashes.get(id.toUpperCase())?.toString('hex') ?? '') ?? [];
+          flagPersonInEvent(r, idField, found, ctx.unitId);
         }
       }
     }
@@ -880,8 +928,10 @@ export class Imports {
 
   private async batchRow(batchId: number, actor: Actor) {
     const [row] = await this.db.sequelize.query<Record<string, unknown>>(
-      `SELECT b.*, e.code AS event_code, u.code AS unit_code, u.name AS unit_name
+      `SELECT b.*, e.code AS event_code, u.code AS unit_code, u.name AS unit_name,
+              cu.username AS created_by_name, mu.username AS committed_by_name
          FROM import_batches b JOIN events e ON e.id = b.event_id LEFT JOIN units u ON u.id = b.unit_id
+         LEFT JOIN users cu ON cu.id = b.created_by LEFT JOIN users mu ON mu.id = b.committed_by
         WHERE b.id = :id`,
       { type: QueryTypes.SELECT, replacements: { id: batchId } },
     );
@@ -921,11 +971,18 @@ export class Imports {
         photosUnmatched: 0,
         ...(b.counts as Partial<BatchCounts>),
       },
-      notes: b.notes as ImportIssue[],
-      photoReview: b.photo_review as BatchView['photoReview'],
+      // File names often are ID numbers: masked like the numbers themselves.
+      notes: (b.notes as ImportIssue[]).map((n) => ({
+        ...n,
+        message: maskIdNumbersIn(n.message),
+        ...(n.file ? { file: maskIdNumbersIn(n.file) } : {}),
+      })),
+      photoReview: maskReview(b.photo_review as BatchView['photoReview']),
       taskId: (b.task_id as string | null) ?? null,
       createdAt: (b.created_at as Date).toISOString(),
+      createdBy: (b.created_by_name as string | null) ?? null,
       committedAt: (b.committed_at as Date | null)?.toISOString() ?? null,
+      committedBy: (b.committed_by_name as string | null) ?? null,
     };
   }
 
@@ -1000,7 +1057,7 @@ export class Imports {
       warnings: r.warnings as Record<string, FieldIssue[]>,
       photoId: (r.photo_id as string | null) ?? null,
       photoSource: (r.photo_source as string | null) ?? null,
-      photoFile: (r.photo_file as string | null) ?? null,
+      photoFile: r.photo_file ? maskIdNumbersIn(r.photo_file as string) : null,
       version: r.version as number,
       edited: r.edited_at
         ? { by: (r.edited_by_name as string | null) ?? null, at: (r.edited_at as Date).toISOString() }
@@ -1110,7 +1167,17 @@ export class Imports {
     change: { profile?: MappingProfile; profileCode?: string; sheet?: string },
     actor: Actor,
   ): Promise<{ batch: BatchView; task: TaskView }> {
-    const b = await this.stagedBatch(batchId, actor);
+    const b = await this.batchRow(batchId, actor);
+    if (b.status !== 'staged' && b.status !== 'failed') await this.stagedBatch(batchId, actor);
+    const sheets = (b.sheet_names as string[] | null) ?? [];
+    // Checked before anything changes: a wrong name must not cost the batch being re-read.
+    if (change.sheet && sheets.length > 0 && !sheets.includes(change.sheet)) {
+      throw new TesseraError(
+        'sheet_not_found',
+        `没有名为“${change.sheet}”的工作表，可选：${sheets.join('、')}`,
+        422,
+      );
+    }
     const bytes = await this.blobs.get(b.file_sha256 as string);
     const result = await this.startStaging(
       {
@@ -1128,6 +1195,20 @@ export class Imports {
     );
     await this.discard(batchId);
     return result;
+  }
+
+  /** 作废: a staged or failed batch set aside by a person (its rows stay, for the record). */
+  async discardBatch(batchId: number, actor: Actor): Promise<BatchView> {
+    const b = await this.batchRow(batchId, actor);
+    if (b.status !== 'staged' && b.status !== 'failed') await this.stagedBatch(batchId, actor);
+    await this.discard(batchId);
+    await this.audit.record(
+      'import_discard',
+      { userId: actor.id, username: actor.username, ip: actor.ip },
+      { type: 'import', id: batchId, eventId: Number(b.event_id) },
+      { fileName: b.file_name },
+    );
+    return this.batch(batchId, actor);
   }
 
   /** A dry run's batch is set aside once reported: it cannot be committed and clutters nothing. */
@@ -1337,16 +1418,12 @@ export class Imports {
           code: 'duplicate-in-batch',
           message: `与第 ${other.row_number} 行证件号码重复`,
         });
-      const [existing] = await this.db.sequelize.query<{ code: string }>(
-        `SELECT u.code FROM records r JOIN units u ON u.id = r.unit_id WHERE r.event_id = :eventId AND r.kind = :kind
-            AND r.status <> 'deleted' AND r.id_number_hash = :hash LIMIT 1`,
+      const existing = await this.db.sequelize.query<{ code: string; unit_id: string }>(
+        `SELECT u.code, r.unit_id FROM records r JOIN units u ON u.id = r.unit_id WHERE r.event_id = :eventId
+            AND r.kind = :kind AND r.status <> 'deleted' AND r.id_number_hash = :hash`,
         { type: QueryTypes.SELECT, replacements: { eventId: b.event_id, kind, hash }, transaction },
       );
-      if (existing)
-        addIssue(r.errors, idField, {
-          code: 'duplicate-in-event',
-          message: `本活动已有该证件号码的人员（单位 ${existing.code}）`,
-        });
+      flagPersonInEvent(r, idField, existing, b.unit_id === null ? null : Number(b.unit_id));
     }
   }
 

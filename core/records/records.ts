@@ -1,4 +1,5 @@
 import { Op, UniqueConstraintError, type WhereOptions } from 'sequelize';
+import type { ReviewFlag } from '../review/views.ts';
 import type { SessionUser } from '../auth/accounts.ts';
 import type { AuditLog } from '../audit.ts';
 import { maskIdNumber, type SensitiveData } from '../crypto/sensitive.ts';
@@ -161,7 +162,8 @@ export class Records {
 
   private duplicate(kind: string): TesseraError {
     const field = kind === 'vehicle' ? 'plateNumber' : 'idNumber';
-    const message = kind === 'vehicle' ? '本活动已有相同车牌的车辆记录' : '本活动已有相同证件号码的人员记录';
+    const message =
+      kind === 'vehicle' ? '本活动已有相同车牌的车辆记录' : '本单位在本活动中已有相同证件号码的人员记录';
     return new TesseraError('validation_failed', message, 422, {
       fields: { [field]: [{ code: 'duplicate', message }] },
     });
@@ -208,6 +210,9 @@ export class Records {
   ) {
     const { event, plugin } = await this.events.find(eventCode);
     const record = await this.load(event.id, id, actor);
+    if (record.status === 'submitted') {
+      throw new TesseraError('record_locked', '该记录正在审核中，审核完成前不能修改', 409);
+    }
     // The form shows the ID number masked; sent back unchanged (or left out) it means "keep the stored one".
     const idField = ID_FIELD[record.kind];
     if (
@@ -234,8 +239,12 @@ export class Records {
           updatedBy: actor.id,
           version: version + 1,
           pluginVersionId: event.pluginVersionId,
+          // An approved record that is changed goes back to review, in the batch it came in.
+          ...(record.status === 'approved' && changed.length > 0
+            ? { status: 'submitted', decidedBy: null, decidedAt: null, decisionReason: null }
+            : {}),
         },
-        { where: { id, eventId: event.id, version } },
+        { where: { id, eventId: event.id, version, status: record.status } },
       );
       if (count === 0) {
         throw new TesseraError('version_conflict', '该记录已被他人修改，请重新加载后再保存', 409);
@@ -244,11 +253,18 @@ export class Records {
       if (error instanceof UniqueConstraintError) throw this.duplicate(record.kind);
       throw error;
     }
+    const backToReview = record.status === 'approved' && changed.length > 0;
+    if (backToReview && record.reviewBatchId) {
+      await this.db.sequelize.query(
+        `UPDATE review_batches SET status = 'open', decided_at = NULL WHERE id = :id`,
+        { replacements: { id: record.reviewBatchId } },
+      );
+    }
     await this.audit.record(
       'record_update',
       { userId: actor.id, username: actor.username, ip: actor.ip },
       { type: 'record', id, eventId: event.id },
-      { changed },
+      { changed, ...(backToReview ? { backToReview: true } : {}) },
     );
     return this.view(await this.load(event.id, id, actor), plugin, true);
   }
@@ -361,7 +377,29 @@ export class Records {
     return values;
   }
 
-  private async view(record: EventRecord, plugin: LoadedPlugin, withValues: boolean): Promise<RecordView> {
+  /**
+   * What a reviewer should look at on a stored record: the shared rules run again on its full
+   * values (the ID number unmasked, so its cross-checks hold) — rules may have changed since.
+   */
+  reviewFlags(record: EventRecord, plugin: LoadedPlugin): ReviewFlag[] {
+    const form = plugin.forms[record.kind];
+    if (!form) return [];
+    const result = validateRecordValues(form, this.valuesOf(record, plugin, false), {
+      kind: record.kind,
+      cardTypes: plugin.cardTypes,
+      zones: plugin.manifest.event.zones.map((z) => z.code),
+    });
+    const flags: ReviewFlag[] = [];
+    for (const [field, issues] of Object.entries(result.fields))
+      for (const i of issues) flags.push({ field, level: 'error', message: i.message });
+    const warnings = (result as { warnings?: Record<string, FieldIssue[]> }).warnings ?? {};
+    for (const [field, issues] of Object.entries(warnings))
+      for (const i of issues) flags.push({ field, level: 'warning', message: i.message });
+    return flags;
+  }
+
+  /** A record as the API shows it (ID number masked). */
+  async view(record: EventRecord, plugin: LoadedPlugin, withValues: boolean): Promise<RecordView> {
     return {
       id: record.id,
       kind: record.kind,

@@ -266,6 +266,16 @@ export const importRoutes = defineRoutes([
   },
   {
     method: 'POST',
+    path: '/api/imports/:id/discard',
+    summary: '作废批次 (a staged or failed batch; its rows are kept, nothing is committed)',
+    tag: 'imports',
+    access: ENTRY_ROLES,
+    handler: async (ctx, engine) => {
+      ctx.body = { batch: await engine.imports.discardBatch(idParam(ctx, 'id'), actorOf(ctx)) };
+    },
+  },
+  {
+    method: 'POST',
     path: '/api/imports/:id/restage',
     summary: '按新的映射方案重新读取 (profile and/or sheet; a new batch replaces this one)',
     tag: 'imports',

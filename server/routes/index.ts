@@ -5,6 +5,7 @@ import { eventRoutes } from './events.ts';
 import { photoRoutes } from './photos.ts';
 import { importRoutes } from './imports.ts';
 import { recordRoutes } from './records.ts';
+import { reviewRoutes } from './review.ts';
 import { setupRoutes } from './setup.ts';
 import { systemRoutes } from './system.ts';
 
@@ -16,6 +17,7 @@ export function allRoutes(): RouteDef[] {
     ...eventRoutes,
     ...recordRoutes,
     ...importRoutes,
+    ...reviewRoutes,
     ...photoRoutes,
     ...setupRoutes,
     ...adminRoutes,

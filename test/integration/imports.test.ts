@@ -89,10 +89,10 @@ beforeAll(async () => {
   await clerk.login('clerk1', 'Passw0rd-123');
   unitB = new ApiClient(running.url);
   await unitB.login('unit-b', 'Passw0rd-123');
-  // A person already in the event, under another unit.
+  // A person this unit already declared in the event (by hand, before the sheet came).
   const existing = await admin.request('POST', '/api/events/EXPO2026/records', {
     kind: 'person',
-    unitCode: 'UB',
+    unitCode: 'UA',
     values: {
       name: '已有',
       gender: 'M',
@@ -203,10 +203,10 @@ describe('staging a messy office sheet', () => {
   });
 
   it('refuses a commit that meets a duplicate written meanwhile, and writes nothing', async () => {
-    // Someone enters row 12's person by hand after staging: the commit must fail as a whole.
+    // Someone enters row 12's person by hand for the same unit after staging: the commit must fail as a whole.
     const sneaked = await admin.request('POST', '/api/events/EXPO2026/records', {
       kind: 'person',
-      unitCode: 'UB',
+      unitCode: 'UA',
       values: {
         name: '陈静',
         gender: 'F',
@@ -332,5 +332,26 @@ describe('files that cannot be read', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0].status, JSON.stringify(rows[0].errors)).toBe('valid');
     expect(rows[0].values).toMatchObject({ gender: 'F', idType: '1', cardType: 'STAFF' });
+  });
+});
+
+describe('batch housekeeping', () => {
+  it('says who uploaded, keeps a batch when a restage names a missing sheet, and discards on request', async () => {
+    const { batchId, task } = await stage(clerk, await officeSheet(), '第三批.xlsx');
+    expect(task.status).toBe('succeeded');
+    const batch = (await clerk.request('GET', `/api/imports/${batchId}`)).body.batch;
+    expect(batch).toMatchObject({ createdBy: 'clerk1', committedBy: null, sheets: ['人员申报表'] });
+
+    const wrong = await clerk.request('POST', `/api/imports/${batchId}/restage`, { sheet: '不存在' });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.error.message).toContain('人员申报表');
+    expect((await clerk.request('GET', `/api/imports/${batchId}`)).body.batch.status).toBe('staged');
+
+    // A unit cannot discard another unit's batch: it does not even see it.
+    expect((await unitB.request('POST', `/api/imports/${batchId}/discard`)).status).toBe(404);
+    const discarded = await clerk.request('POST', `/api/imports/${batchId}/discard`);
+    expect(discarded.status).toBe(200);
+    expect(discarded.body.batch.status).toBe('discarded');
+    expect((await clerk.request('POST', `/api/imports/${batchId}/commit`)).status).toBe(409);
   });
 });

@@ -102,10 +102,10 @@ describe('records through the generated form', () => {
     expect(res.body.error.details.fields.gender[0].code).toBe('gender-mismatch');
   });
 
-  it('refuses a second person with the same ID number in the event', async () => {
+  it('refuses the same person twice for one unit in the event', async () => {
     const res = await clerk.request('POST', '/api/events/EXPO2026/records', {
       kind: 'person',
-      unitCode: 'UB',
+      unitCode: 'UA',
       values: person(),
     });
     expect(res.status).toBe(422);

@@ -46,3 +46,13 @@ describe('sensitive data', () => {
     expect(maskIdNumber('E12345678')).toBe('E1*****78');
   });
 });
+
+describe('maskIdNumbersIn', () => {
+  it('masks ID-number-shaped runs inside file names and messages, and nothing else', async () => {
+    const { maskIdNumbersIn } = await import('../../core/crypto/sensitive.ts');
+    expect(maskIdNumbersIn('照片/11010119900307123X.jpg')).toBe('照片/110101********123X.jpg');
+    expect(maskIdNumbersIn('第 4 行与 110101900307123.JPG 重名')).toBe('第 4 行与 110101*****7123.JPG 重名');
+    expect(maskIdNumbersIn('13800138000.jpg')).toBe('13800138000.jpg');
+    expect(maskIdNumbersIn('1101011990030712345.jpg')).toBe('1101011990030712345.jpg');
+  });
+});

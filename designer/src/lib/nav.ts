@@ -46,6 +46,20 @@ const EVENT_ITEMS: readonly EventItemDef[] = [
   { id: 'event-overview', label: '活动概况', sub: '', roles: ALL_ROLES, activeOn: ['event'] },
   recordsItem('person', '人员信息'),
   recordsItem('vehicle', '车辆信息'),
+  {
+    id: 'imports',
+    label: '信息采集',
+    sub: '/imports',
+    roles: ['admin', 'clerk', 'unit'],
+    activeOn: ['imports', 'importBatch'],
+  },
+  {
+    id: 'mappings',
+    label: '映射方案',
+    sub: '/mappings',
+    roles: ['admin', 'clerk'],
+    activeOn: ['mappings'],
+  },
   { id: 'event-setup', label: '活动设置', sub: '/setup', roles: ['admin'], activeOn: ['setup'] },
 ];
 
@@ -65,7 +79,10 @@ export function routeEventCode(route: Route): string | null {
   return route.name === 'event' ||
     route.name === 'records' ||
     route.name === 'record' ||
-    route.name === 'setup'
+    route.name === 'setup' ||
+    route.name === 'imports' ||
+    route.name === 'importBatch' ||
+    route.name === 'mappings'
     ? route.code
     : null;
 }

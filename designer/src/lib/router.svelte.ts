@@ -1,5 +1,5 @@
 // A tiny hash router: `#/events`, `#/events/EXPO2026`, `#/events/EXPO2026/records/person[/new|/:id]`,
-// `#/login`.
+// `#/events/EXPO2026/imports[/:batchId]`, `#/login`.
 
 export type Route =
   | { name: 'login' }
@@ -10,6 +10,12 @@ export type Route =
   | { name: 'record'; code: string; kind: string; id: string | null }
   /** Event setup (admin): `tab` is one of SETUP_TABS. */
   | { name: 'setup'; code: string; tab: string }
+  /** 信息采集: the event's import batches and the upload. */
+  | { name: 'imports'; code: string }
+  /** One import batch: its staged rows, commit and report. */
+  | { name: 'importBatch'; code: string; id: number }
+  /** 映射方案: the event's Excel mapping profiles and their editor. */
+  | { name: 'mappings'; code: string }
   | { name: 'newEvent' }
   | { name: 'notFound'; path: string };
 
@@ -54,6 +60,17 @@ export function parse(path: string): Route {
       const code = safeDecode(parts[1] ?? '');
       if (code) return { name: 'event', code };
     }
+    if (parts[2] === 'mappings' && parts.length === 3) {
+      const code = safeDecode(parts[1] ?? '');
+      if (code) return { name: 'mappings', code };
+    }
+    if (parts[2] === 'imports' && (parts.length === 3 || parts.length === 4)) {
+      const code = safeDecode(parts[1] ?? '');
+      if (code && parts.length === 3) return { name: 'imports', code };
+      const id = Number(parts[3]);
+      if (code && /^\d+$/.test(parts[3] ?? '') && Number.isSafeInteger(id) && id > 0)
+        return { name: 'importBatch', code, id };
+    }
     if (parts[2] === 'records' && (parts.length === 4 || parts.length === 5)) {
       const code = safeDecode(parts[1] ?? '');
       const kind = safeDecode(parts[3] ?? '');
@@ -86,6 +103,18 @@ export function setupPath(code: string, tab = 'basics'): string {
 /** The form of record `id`, or of a new record when `id` is null. */
 export function recordPath(code: string, kind: string, id: string | number | null): string {
   return `${recordsPath(code, kind)}/${id === null ? 'new' : encodeURIComponent(id)}`;
+}
+
+export function importsPath(code: string): string {
+  return `${eventPath(code)}/imports`;
+}
+
+export function importBatchPath(code: string, id: number): string {
+  return `${importsPath(code)}/${id}`;
+}
+
+export function mappingsPath(code: string): string {
+  return `${eventPath(code)}/mappings`;
 }
 
 class Router {
