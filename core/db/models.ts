@@ -135,6 +135,10 @@ export class EventRecord extends Model<InferAttributes<EventRecord>, InferCreati
   declare decidedAt: CreationOptional<Date | null>;
   declare decisionReason: CreationOptional<string | null>;
   declare printedAt: CreationOptional<Date | null>;
+  /** What the rules found on it when it was submitted (null: not computed). */
+  declare reviewFlags: CreationOptional<
+    { field: string; level: 'error' | 'warning'; message: string }[] | null
+  >;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 }
@@ -300,6 +304,7 @@ export function initModels(sequelize: Sequelize): Models {
       decidedAt: DataTypes.DATE,
       decisionReason: DataTypes.TEXT,
       printedAt: DataTypes.DATE,
+      reviewFlags: DataTypes.JSONB,
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },

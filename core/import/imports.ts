@@ -15,6 +15,18 @@ import { ID_FIELD, type Records } from '../records/records.ts';
 import { validateRecordValues } from '../records/validate-record.ts';
 import type { TaskProgress, Tasks, TaskView } from '../tasks/tasks.ts';
 import type { MappingProfiles } from './profiles.ts';
+import type {
+  BatchCounts,
+  BatchView,
+  CommitReport,
+  FieldIssue,
+  MappingPreview,
+  RowStatus,
+  RowView,
+  StagedRowSummary,
+} from './views.ts';
+
+export type * from './views.ts';
 import { detectHeader } from './header.ts';
 import { applyProfile, headerScore, matchColumns, readTemplateMeta, suggestProfile } from './mapping.ts';
 import { matchPhotos, type PhotoReview } from './photo-match.ts';
@@ -34,80 +46,6 @@ import {
 
 type Actor = SessionUser & { ip?: string };
 
-export interface FieldIssue {
-  code: string;
-  message: string;
-}
-
-export type RowStatus = 'valid' | 'invalid' | 'deleted' | 'committed' | 'rejected';
-
-export interface BatchCounts {
-  /** Data rows of the sheet (blank, title and instruction rows are not data rows). */
-  rows: number;
-  valid: number;
-  invalid: number;
-  deleted: number;
-  committed: number;
-  rejected: number;
-  /** Rows of the sheet that are not data rows (title, blank, instructions). */
-  skipped: number;
-  photosMatched: number;
-  photosUnmatched: number;
-}
-
-export interface BatchView {
-  id: number;
-  eventCode: string;
-  /** Null for a dry run checked for no unit. */
-  unit: { code: string; name: string } | null;
-  kind: string;
-  status: 'staging' | 'staged' | 'failed' | 'committing' | 'committed' | 'discarded';
-  fileName: string;
-  fileBytes: number;
-  sheet: string | null;
-  headerRow: number | null;
-  headers: string[];
-  mapping: MappingProfile | null;
-  /** The named profile the mapping came from or started from; null for a purely automatic one. */
-  profileCode: string | null;
-  /** The sheets of the file (a restage may pick another). */
-  sheets: string[];
-  /** Per column: header, the field it feeds (or null), how it was chosen. */
-  columns: { col: number; header: string; field: string | null; source?: string; confidence?: number }[];
-  counts: BatchCounts;
-  /** Rows skipped, file-level warnings, missing required columns … */
-  notes: ImportIssue[];
-  photoReview: PhotoReview | Record<string, never>;
-  taskId: string | null;
-  createdAt: string;
-  /** Who uploaded it, and who committed it. */
-  createdBy: string | null;
-  committedAt: string | null;
-  committedBy: string | null;
-}
-
-export interface RowView {
-  id: number;
-  sheet: string;
-  row: number;
-  status: RowStatus;
-  /** Normalised values; the ID number masked. */
-  values: Record<string, unknown>;
-  /** The cells as written in the sheet, by header (the ID number masked unless it is invalid). */
-  raw: Record<string, string>;
-  errors: Record<string, FieldIssue[]>;
-  warnings: Record<string, FieldIssue[]>;
-  photoId: string | null;
-  photoSource: string | null;
-  /** The zip entry the photo came from (null: pasted in the sheet, or uploaded later). */
-  photoFile: string | null;
-  version: number;
-  edited: { by: string | null; at: string } | null;
-  deleted: { by: string | null; at: string; reason: string | null } | null;
-  recordId: number | null;
-  rejectReason: string | null;
-}
-
 export interface StageInput {
   eventCode: string;
   kind: string;
@@ -122,35 +60,6 @@ export interface StageInput {
   sheet?: string;
   /** A dry run (CLI) may check a file for no unit: quotas are then not checked, and it cannot be committed. */
   withoutUnit?: boolean;
-}
-
-/** A sample file read with a mapping (the mapping page). */
-export interface MappingPreview {
-  sheets: string[];
-  sheet: string;
-  headerRow: number | null;
-  headers: string[];
-  columns: BatchView['columns'];
-  profile: MappingProfile;
-  profileCode: string | null;
-  /** Required fields no column or fixed value feeds. */
-  unmatchedRequired: string[];
-  dataRows: number;
-  notes: ImportIssue[];
-  rows: {
-    row: number;
-    values: Record<string, unknown>;
-    errors: { field: string; code: string; message: string }[];
-  }[];
-}
-
-/** What `--json` and the report print for a row. */
-export interface StagedRowSummary {
-  row: number;
-  status: RowStatus;
-  values: Record<string, unknown>;
-  errors: { field: string; code: string; message: string }[];
-  photo: string | null;
 }
 
 const SHEET_HINTS: Record<string, RegExp> = { person: /人员|人|person/i, vehicle: /车辆|车|vehicle/i };
@@ -1662,24 +1571,3 @@ export class Imports {
     };
   }
 }
-
-export interface CommitReport {
-  batch: number;
-  status: BatchView['status'];
-  totals: {
-    sourceRows: number;
-    committed: number;
-    deleted: number;
-    rejected: number;
-    /** Rows not yet decided (before commit). */
-    pending: number;
-    skipped: number;
-    /** sourceRows = committed + deleted + rejected + pending. */
-    reconciled: boolean;
-  };
-  deleted: { row: number; by: string | null; at: string; reason: string | null }[];
-  rejected: { row: number; reason: string }[];
-  skipped: { row: number; reason: string }[];
-}
-
-/** Runs `fn` over `items` with at most `limit` at once (sharp works on libuv's thread pool). */

@@ -2,7 +2,7 @@
 // (110101199003071234.jpg, any case of x, sometimes with the name appended), by name (张三.jpg),
 // by a file-name column in the sheet, or pasted into the sheet itself. A photo is taken only when
 // it is unambiguous; everything else goes to the review (matched / unmatched / ambiguous).
-import { toHalfWidth } from '../validation/index.ts';
+import { toHalfWidth } from '../validation/format-result.ts';
 
 export type PhotoSource = 'embedded' | 'file-column' | 'id-number' | 'name';
 

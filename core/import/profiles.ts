@@ -9,26 +9,9 @@ import { validatePluginBundle } from '../plugins/validate.ts';
 
 type Actor = SessionUser & { ip?: string };
 
-/** A mapping profile as the mapping page lists it. */
-export interface ProfileView {
-  code: string;
-  name: string;
-  recordKind: string;
-  /** `plugin`: shipped with the event's plugin (read-only here); `saved`: saved by the office. */
-  source: 'plugin' | 'saved';
-  profile: MappingProfile;
-  /** Units whose sheets were last committed with this profile. */
-  units: { code: string; name: string }[];
-  updatedAt: string | null;
-  updatedBy: string | null;
-}
+import type { ProfileIssue, ProfileView } from './views.ts';
 
-/** Where a check found the saved profile at fault (pointer into the profile). */
-export interface ProfileIssue {
-  pointer: string;
-  code: string;
-  message: string;
-}
+export type { ProfileIssue, ProfileView };
 
 const SAVED_FILE = 'mappings/_saved-profile.json';
 

@@ -241,7 +241,13 @@ export class Records {
           pluginVersionId: event.pluginVersionId,
           // An approved record that is changed goes back to review, in the batch it came in.
           ...(record.status === 'approved' && changed.length > 0
-            ? { status: 'submitted', decidedBy: null, decidedAt: null, decisionReason: null }
+            ? {
+                status: 'submitted',
+                decidedBy: null,
+                decidedAt: null,
+                decisionReason: null,
+                reviewFlags: null,
+              }
             : {}),
         },
         { where: { id, eventId: event.id, version, status: record.status } },

@@ -115,11 +115,20 @@ export class Review {
         },
       );
       const id = Number(row!.id);
+      // The rules run once here: the records cannot change while under review, and the review
+      // screen of a 500-record batch then only reads what they found.
+      const loaded = await this.db.models.EventRecord.findAll({
+        where: { id: candidates.map((c) => Number(c.id)) },
+        transaction,
+      });
+      const flags = loaded.map((r) => ({ id: r.id, flags: this.records.reviewFlags(r, plugin) }));
       await this.db.sequelize.query(
-        `UPDATE records SET status = 'submitted', review_batch_id = :batch, submitted_at = now(),
-                decided_by = NULL, decided_at = NULL, decision_reason = NULL, version = version + 1
-          WHERE id = ANY(:ids::bigint[])`,
-        { transaction, replacements: { batch: id, ids: `{${candidates.map((c) => c.id).join(',')}}` } },
+        `UPDATE records r SET status = 'submitted', review_batch_id = :batch, submitted_at = now(),
+                decided_by = NULL, decided_at = NULL, decision_reason = NULL, version = r.version + 1,
+                review_flags = f.flags
+           FROM jsonb_to_recordset(:flags::jsonb) AS f(id bigint, flags jsonb)
+          WHERE r.id = f.id`,
+        { transaction, replacements: { batch: id, flags: JSON.stringify(flags) } },
       );
       await this.audit.record(
         'review_submit',
@@ -351,7 +360,7 @@ export class Review {
           reviewStatus: r.status,
           decisionReason: r.decisionReason,
           decidedAt: r.decidedAt?.toISOString() ?? null,
-          flags: this.records.reviewFlags(r, plugin),
+          flags: r.reviewFlags ?? this.records.reviewFlags(r, plugin),
           duplicates: duplicates.get(r.id) ?? [],
         };
       }),

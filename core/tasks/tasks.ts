@@ -3,27 +3,9 @@ import { QueryTypes } from 'sequelize';
 import type { Database } from '../db/connection.ts';
 import { TesseraError } from '../errors.ts';
 
-export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted';
+import type { TaskStatus, TaskView } from './task-view.ts';
 
-/** A long task as the UI follows it: `GET /api/tasks/:id` every second or so. */
-export interface TaskView {
-  id: string;
-  type: string;
-  status: TaskStatus;
-  /** What it is doing now, in Chinese (e.g. 读取表格, 校验, 匹配照片, 提交). */
-  phase: string | null;
-  done: number;
-  total: number | null;
-  message: string | null;
-  result: unknown;
-  error: { code: string; message: string; details?: unknown } | null;
-  eventId: number | null;
-  unitId: number | null;
-  createdBy: number | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
+export type * from './task-view.ts';
 
 export interface TaskProgress {
   /** Reports progress; written to the database at most every PROGRESS_INTERVAL_MS. */

@@ -30,7 +30,9 @@ export async function up({ context: sequelize }: { context: Sequelize }): Promis
       ADD COLUMN decided_by bigint REFERENCES users (id),
       ADD COLUMN decided_at timestamptz,
       ADD COLUMN decision_reason text,
-      ADD COLUMN printed_at timestamptz;
+      ADD COLUMN printed_at timestamptz,
+      -- The rules' findings on the record when it was submitted (it is locked while under review).
+      ADD COLUMN review_flags jsonb;
     ALTER TABLE records ADD CONSTRAINT records_status_known
       CHECK (status IN ('draft', 'submitted', 'approved', 'rejected', 'returned', 'deleted'));
     -- One person per unit and event: two units may declare the same person (one person, two
@@ -40,6 +42,9 @@ export async function up({ context: sequelize }: { context: Sequelize }): Promis
       WHERE kind = 'person' AND id_number_hash IS NOT NULL AND status <> 'deleted';
     CREATE INDEX records_review_batch ON records (review_batch_id) WHERE review_batch_id IS NOT NULL;
     CREATE INDEX records_unit_summary ON records (event_id, unit_id, card_type, status);
+    -- A unit's history across events, and what waits for review (dashboard counts).
+    CREATE INDEX records_unit_events ON records (unit_id, event_id, status);
+    CREATE INDEX records_pending ON records (event_id, card_type, unit_id) WHERE status = 'submitted';
 
     CREATE TABLE review_decisions (
       id bigserial PRIMARY KEY,
@@ -67,7 +72,8 @@ export async function down({ context: sequelize }: { context: Sequelize }): Prom
       WHERE kind = 'person' AND id_number_hash IS NOT NULL AND status <> 'deleted';
     ALTER TABLE records DROP COLUMN IF EXISTS review_batch_id, DROP COLUMN IF EXISTS submitted_at,
       DROP COLUMN IF EXISTS decided_by, DROP COLUMN IF EXISTS decided_at,
-      DROP COLUMN IF EXISTS decision_reason, DROP COLUMN IF EXISTS printed_at;
+      DROP COLUMN IF EXISTS decision_reason, DROP COLUMN IF EXISTS printed_at,
+      DROP COLUMN IF EXISTS review_flags;
     DROP TABLE IF EXISTS review_batches;
   `);
 }

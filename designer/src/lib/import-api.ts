@@ -1,159 +1,29 @@
 // Calls of the import screens (信息采集): server/routes/imports.ts, and the task progress route.
-// The shapes mirror core/import/imports.ts (BatchView, RowView, CommitReport) and
-// core/tasks/tasks.ts (TaskView); they are copied rather than imported because those modules
-// are server code (database, node:crypto) that the browser bundle must not pull in. A mapping
-// profile is the generated type of schemas/mapping.schema.json.
+// The response shapes are core's own (core/import/views.ts, core/tasks/task-view.ts: types only,
+// nothing of the server reaches the bundle). A mapping profile is the generated type of
+// schemas/mapping.schema.json.
+import type { BatchView, CommitReport, RowPage, RowView } from '@core/import/views.ts';
+import type { TaskView } from '@core/tasks/task-view.ts';
 import type { MappingProfile } from '@core/types/generated/index.ts';
 import { ApiError, getCsrfToken, requestJson } from './api';
 
 export { ApiError };
 
-/** One problem met while reading or mapping (core/import/types.ts ImportIssue). */
-export interface ImportIssue {
-  code: string;
-  message: string;
-  file?: string;
-  sheet?: string;
-  /** The sheet's own 1-based row number. */
-  row?: number;
-  /** 1-based column number. */
-  col?: number;
-}
-
-export interface FieldIssue {
-  code: string;
-  message: string;
-}
-
-export type BatchStatus = 'staging' | 'staged' | 'failed' | 'committing' | 'committed' | 'discarded';
-export type RowStatus = 'valid' | 'invalid' | 'deleted' | 'committed' | 'rejected';
-
-export interface BatchCounts {
-  rows: number;
-  valid: number;
-  invalid: number;
-  deleted: number;
-  committed: number;
-  rejected: number;
-  /** Rows of the sheet that are not data rows (title, blank, instructions). */
-  skipped: number;
-  photosMatched: number;
-  photosUnmatched: number;
-}
-
-export type PhotoSource = 'embedded' | 'file-column' | 'id-number' | 'name';
-
-export interface PhotoReview {
-  matched: { row: number; source: PhotoSource; file: string | null }[];
-  unmatchedFiles: string[];
-  ambiguous: { row: number; files: string[]; reason: string }[];
-  rowsWithoutPhoto: number[];
-}
-
-export interface BatchColumn {
-  col: number;
-  header: string;
-  field: string | null;
-  source?: string;
-  confidence?: number;
-}
-
-export interface BatchView {
-  id: number;
-  eventCode: string;
-  unit: { code: string; name: string } | null;
-  kind: string;
-  status: BatchStatus;
-  fileName: string;
-  fileBytes: number;
-  sheet: string | null;
-  headerRow: number | null;
-  headers: string[];
-  /** The mapping used (a named profile, or the one suggested from the headers). */
-  mapping: MappingProfile | null;
-  /** The named profile the mapping came from or started from; null for a purely automatic one. */
-  profileCode: string | null;
-  /** The sheets of the file (a restage may pick another). */
-  sheets: string[];
-  columns: BatchColumn[];
-  counts: BatchCounts;
-  notes: ImportIssue[];
-  /** Empty while staging or after a failure. */
-  photoReview: PhotoReview | Record<string, never>;
-  taskId: string | null;
-  createdAt: string;
-  committedAt: string | null;
-}
-
-export interface RowView {
-  id: number;
-  sheet: string;
-  /** The sheet's own row number. */
-  row: number;
-  status: RowStatus;
-  /** Normalised values; the ID number masked. */
-  values: Record<string, unknown>;
-  /** The cells as written in the sheet, by header (the ID number masked unless it is invalid). */
-  raw: Record<string, string>;
-  errors: Record<string, FieldIssue[]>;
-  warnings: Record<string, FieldIssue[]>;
-  photoId: string | null;
-  photoSource: string | null;
-  photoFile: string | null;
-  version: number;
-  edited: { by: string | null; at: string } | null;
-  deleted: { by: string | null; at: string; reason: string | null } | null;
-  recordId: number | null;
-  rejectReason: string | null;
-}
-
-export interface RowPage {
-  rows: RowView[];
-  total: number;
-  page: number;
-  pageSize: number;
-}
-
-export interface CommitReport {
-  batch: number;
-  status: BatchStatus;
-  totals: {
-    sourceRows: number;
-    committed: number;
-    deleted: number;
-    rejected: number;
-    /** Rows not yet decided (before commit). */
-    pending: number;
-    skipped: number;
-    /** sourceRows = committed + deleted + rejected + pending. */
-    reconciled: boolean;
-  };
-  deleted: { row: number; by: string | null; at: string; reason: string | null }[];
-  rejected: { row: number; reason: string }[];
-  skipped: { row: number; reason: string }[];
-}
-
-export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted';
-
-/** A long task (core/tasks/tasks.ts TaskView). */
-export interface TaskView {
-  id: string;
-  type: string;
-  status: TaskStatus;
-  /** What it is doing now, in Chinese (读取文件, 校验数据, 处理照片, 提交 …). */
-  phase: string | null;
-  done: number;
-  total: number | null;
-  message: string | null;
-  result: unknown;
-  error: { code: string; message: string; details?: unknown } | null;
-  eventId: number | null;
-  unitId: number | null;
-  createdBy: number | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
+export type {
+  BatchColumn,
+  BatchCounts,
+  BatchStatus,
+  BatchView,
+  CommitReport,
+  FieldIssue,
+  ImportIssue,
+  PhotoReview,
+  PhotoSource,
+  RowPage,
+  RowStatus,
+  RowView,
+} from '@core/import/views.ts';
+export type { TaskStatus, TaskView } from '@core/tasks/task-view.ts';
 
 export interface StagingStarted {
   batch: BatchView;

@@ -1,77 +1,20 @@
-// Calls of the mapping page (映射方案): server/routes/imports.ts. The shapes mirror
-// core/import/profiles.ts (ProfileView, ProfileIssue) and core/import/imports.ts (MappingPreview);
-// they are copied because those modules are server code the browser bundle must not pull in. The
-// profile itself is the generated type of schemas/mapping.schema.json.
+// Calls of the mapping page (映射方案): server/routes/imports.ts. The response shapes are core's
+// own (core/import/views.ts, types only). The profile itself is the generated type of
+// schemas/mapping.schema.json.
+import type { MappingPreview, ProfileInvalidDetails, ProfileIssue, ProfileView } from '@core/import/views.ts';
 import type { MappingProfile } from '@core/types/generated/index.ts';
 import { ApiError, getCsrfToken, requestJson } from './api';
 
 export type { MappingProfile };
 
-/** A mapping profile as the mapping page lists it. */
-export interface ProfileView {
-  code: string;
-  name: string;
-  recordKind: string;
-  /** `plugin`: shipped with the event's plugin (read-only here); `saved`: saved by the office. */
-  source: 'plugin' | 'saved';
-  profile: MappingProfile;
-  /** Units whose sheets were last committed with this profile. */
-  units: { code: string; name: string }[];
-  updatedAt: string | null;
-  updatedBy: string | null;
-}
-
-/** Where the plugin's mapping rules found a saved profile at fault (a JSON pointer into it). */
-export interface ProfileIssue {
-  pointer: string;
-  code: string;
-  message: string;
-}
-
-/** `details` of a 422 `profile_invalid`. */
-export interface ProfileInvalidDetails {
-  issues: ProfileIssue[];
-  warnings: ProfileIssue[];
-}
-
-export interface PreviewIssue {
-  code: string;
-  message: string;
-  file?: string;
-  sheet?: string;
-  row?: number;
-  col?: number;
-}
-
-export interface PreviewColumn {
-  col: number;
-  header: string;
-  field: string | null;
-  /** How the suggestion recognised the column (suggestion mode only). */
-  source?: string;
-  confidence?: number;
-}
-
-/** A sample file read with a mapping, nothing stored. */
-export interface MappingPreview {
-  sheets: string[];
-  sheet: string;
-  headerRow: number | null;
-  headers: string[];
-  columns: PreviewColumn[];
-  /** The profile used: the one sent, or the suggestion (code `auto`) when none was sent. */
-  profile: MappingProfile;
-  profileCode: string | null;
-  /** Required fields no column or fixed value feeds (suggestion mode only). */
-  unmatchedRequired: string[];
-  dataRows: number;
-  notes: PreviewIssue[];
-  rows: {
-    row: number;
-    values: Record<string, unknown>;
-    errors: { field: string; code: string; message: string }[];
-  }[];
-}
+export type {
+  BatchColumn as PreviewColumn,
+  ImportIssue as PreviewIssue,
+  MappingPreview,
+  ProfileInvalidDetails,
+  ProfileIssue,
+  ProfileView,
+} from '@core/import/views.ts';
 
 export interface PreviewInput {
   event: string;
