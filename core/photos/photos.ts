@@ -161,7 +161,7 @@ export class Photos {
     await mapLimit(items, IMPORT_CONCURRENCY, async (item, index) => {
       try {
         const processed = await processPhoto(await item.read(), rules, { passThrough: true });
-        const sha256 = await this.blobs.put(processed.data);
+        const sha256 = await this.blobs.put(processed.data, { sync: false });
         const id = randomUUID();
         pending.push({
           index,
@@ -192,6 +192,8 @@ export class Photos {
       onProgress?.(++done);
     });
     await flush();
+    // One flush for the lot, before any staged row or record can point at a photo a crash could lose.
+    await this.blobs.flush();
     return results;
   }
 
