@@ -60,6 +60,8 @@ export interface RecordView {
   vehicleType: string | null;
   driverName: string | null;
   updatedAt: Date;
+  /** The latest review decision's reason (what the unit of a returned or rejected record reads). */
+  decisionReason: string | null;
   version: number;
   pluginVersionId: number;
   values?: Record<string, unknown>;
@@ -422,6 +424,7 @@ export class Records {
       vehicleType: record.kind === 'vehicle' ? record.vehicleType : null,
       driverName: record.kind === 'vehicle' ? record.name : null,
       updatedAt: record.updatedAt,
+      decisionReason: record.decisionReason ?? null,
       version: record.version,
       pluginVersionId: record.pluginVersionId,
       ...(withValues ? { values: this.valuesOf(record, plugin, true) } : {}),

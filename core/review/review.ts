@@ -8,10 +8,13 @@ import type { LoadedPlugin } from '../plugins/index.ts';
 import type { Records } from '../records/records.ts';
 import type {
   CardTypeSummary,
+  DecisionEntry,
+  DecisionResult,
   DeclarationSummary,
   Decision,
   DuplicateHint,
   ReviewBatchView,
+  ReviewList,
 } from './views.ts';
 
 export type * from './views.ts';
@@ -168,10 +171,7 @@ export class Review {
       important?: boolean;
       olderThanHours?: number;
     } = {},
-  ): Promise<{
-    batches: ReviewBatchView[];
-    counts: { open: number; pendingRecords: number; importantPending: number };
-  }> {
+  ): Promise<ReviewList> {
     const { event } = await this.events.find(eventCode);
     const unitId = actor.role === 'unit' ? (actor.unit?.id ?? -1) : null;
     const rows = await this.db.sequelize.query<{ id: string }>(
@@ -182,7 +182,7 @@ export class Review {
           AND (:unit::text IS NULL OR u.code = :unit)
           AND (:cardType::text IS NULL OR :cardType = ANY(b.card_types))
           AND (:important::boolean IS NULL OR b.has_important = :important)
-          AND (:hours::numeric IS NULL OR b.submitted_at < now() - make_interval(hours => :hours::int))
+          AND (:hours::numeric IS NULL OR b.submitted_at < now() - make_interval(secs => :hours::numeric * 3600))
         ORDER BY b.has_important DESC, b.submitted_at ASC LIMIT 500`,
       {
         type: QueryTypes.SELECT,
@@ -447,7 +447,7 @@ export class Review {
       overrideQuota?: boolean;
     },
     actor: Actor,
-  ) {
+  ): Promise<DecisionResult> {
     if (!DECIDE_ROLES.includes(actor.role)) throw new TesseraError('forbidden', '当前角色不能审核', 403);
     if (!STATUS_OF[input.decision])
       throw new TesseraError('invalid_decision', '审核结论应为 approve、reject 或 return', 422);
@@ -533,7 +533,7 @@ export class Review {
           });
           throw new TesseraError(
             'quota_exceeded',
-            `超出配额：${names.join('；')}。如确需通过，请勾选“超配额通过”并填写原因`,
+            `超出配额：${names.join('；')}。如确需通过，请选择“超配额通过”并填写原因`,
             409,
             {
               overQuota,
@@ -603,8 +603,8 @@ export class Review {
   }
 
   /** The decisions on a record, newest first (what the unit sees as the reason). */
-  async decisionsOf(recordId: number) {
-    return this.db.sequelize.query<Record<string, unknown>>(
+  async decisionsOf(recordId: number): Promise<DecisionEntry[]> {
+    return this.db.sequelize.query<DecisionEntry>(
       `SELECT d.decision, d.reason, d.quota_override, d.decided_at, u.username AS decided_by
          FROM review_decisions d LEFT JOIN users u ON u.id = d.decided_by
         WHERE d.record_id = :recordId ORDER BY d.decided_at DESC, d.id DESC`,

@@ -70,3 +70,52 @@ export interface ReviewFlag {
   level: 'error' | 'warning';
   message: string;
 }
+
+/** A card type of the review screen's context: the summary, plus what this batch still asks for. */
+export interface ContextCardType extends CardTypeSummary {
+  /** Records of this batch waiting for a decision. */
+  inBatch: number;
+  /** quota − approved − inBatch; null without a quota. */
+  remainingAfterBatch: number | null;
+}
+
+export interface ReviewContext extends Omit<DeclarationSummary, 'cardTypes'> {
+  cardTypes: ContextCardType[];
+}
+
+export interface ReviewCounts {
+  open: number;
+  pendingRecords: number;
+  importantPending: number;
+}
+
+/** `GET /api/events/:event/review-batches`. */
+export interface ReviewList {
+  batches: ReviewBatchView[];
+  counts: ReviewCounts;
+}
+
+/** A card type an approval would take past the unit's quota (`details.overQuota` of a 409). */
+export interface OverQuota {
+  cardType: string;
+  quota: number;
+  approved: number;
+  adding: number;
+}
+
+/** `POST /api/review-batches/:id/decisions`. */
+export interface DecisionResult {
+  decision: Decision;
+  records: number[];
+  quotaOverride: OverQuota[];
+  batch: ReviewBatchView;
+}
+
+/** One decision on a record (`GET …/records/:id/decisions`, newest first). */
+export interface DecisionEntry {
+  decision: 'approved' | 'rejected' | 'returned';
+  reason: string | null;
+  quota_override: boolean;
+  decided_at: string;
+  decided_by: string | null;
+}

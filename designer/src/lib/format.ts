@@ -131,21 +131,23 @@ export function widgetLabel(widget: string | null | undefined): string {
 
 const STATUSES: Record<string, string> = {
   draft: '草稿',
-  submitted: '已提交',
-  reviewing: '审核中',
+  submitted: '审核中',
   approved: '已通过',
-  rejected: '已退回',
+  rejected: '未通过',
+  returned: '退回修改',
   printing: '制证中',
   printed: '已制证',
   issued: '已发放',
   lost: '已挂失',
   revoked: '已吊销',
-  returned: '已回收',
   deleted: '已删除',
 };
 
 /** Record statuses in workflow order (for filters). */
 export const RECORD_STATUSES: readonly string[] = Object.keys(STATUSES);
+
+/** Statuses a unit may (re)submit for review: drafts and records returned for correction. */
+export const SUBMITTABLE_STATUSES: readonly string[] = ['draft', 'returned'];
 
 export function statusLabel(status: string): string {
   return lookup(STATUSES, status);

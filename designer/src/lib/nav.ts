@@ -54,6 +54,14 @@ const EVENT_ITEMS: readonly EventItemDef[] = [
     activeOn: ['imports', 'importBatch'],
   },
   {
+    id: 'review',
+    label: '数据审核',
+    sub: '/review',
+    // Reviewers decide; clerks and units follow their batches read-only.
+    roles: ['admin', 'reviewer', 'clerk', 'unit'],
+    activeOn: ['reviews', 'reviewBatch'],
+  },
+  {
     id: 'mappings',
     label: '映射方案',
     sub: '/mappings',
@@ -82,7 +90,9 @@ export function routeEventCode(route: Route): string | null {
     route.name === 'setup' ||
     route.name === 'imports' ||
     route.name === 'importBatch' ||
-    route.name === 'mappings'
+    route.name === 'mappings' ||
+    route.name === 'reviews' ||
+    route.name === 'reviewBatch'
     ? route.code
     : null;
 }

@@ -1,5 +1,5 @@
 // A tiny hash router: `#/events`, `#/events/EXPO2026`, `#/events/EXPO2026/records/person[/new|/:id]`,
-// `#/events/EXPO2026/imports[/:batchId]`, `#/login`.
+// `#/events/EXPO2026/imports[/:batchId]`, `#/events/EXPO2026/review[/:batchId]`, `#/login`.
 
 export type Route =
   | { name: 'login' }
@@ -16,6 +16,10 @@ export type Route =
   | { name: 'importBatch'; code: string; id: number }
   /** 映射方案: the event's Excel mapping profiles and their editor. */
   | { name: 'mappings'; code: string }
+  /** 数据审核: the event's review batches. */
+  | { name: 'reviews'; code: string }
+  /** One review batch: its records, the unit's declaration context, the decisions. */
+  | { name: 'reviewBatch'; code: string; id: number }
   | { name: 'newEvent' }
   | { name: 'notFound'; path: string };
 
@@ -71,6 +75,13 @@ export function parse(path: string): Route {
       if (code && /^\d+$/.test(parts[3] ?? '') && Number.isSafeInteger(id) && id > 0)
         return { name: 'importBatch', code, id };
     }
+    if (parts[2] === 'review' && (parts.length === 3 || parts.length === 4)) {
+      const code = safeDecode(parts[1] ?? '');
+      if (code && parts.length === 3) return { name: 'reviews', code };
+      const id = Number(parts[3]);
+      if (code && /^\d+$/.test(parts[3] ?? '') && Number.isSafeInteger(id) && id > 0)
+        return { name: 'reviewBatch', code, id };
+    }
     if (parts[2] === 'records' && (parts.length === 4 || parts.length === 5)) {
       const code = safeDecode(parts[1] ?? '');
       const kind = safeDecode(parts[3] ?? '');
@@ -115,6 +126,14 @@ export function importBatchPath(code: string, id: number): string {
 
 export function mappingsPath(code: string): string {
   return `${eventPath(code)}/mappings`;
+}
+
+export function reviewsPath(code: string): string {
+  return `${eventPath(code)}/review`;
+}
+
+export function reviewBatchPath(code: string, id: number): string {
+  return `${reviewsPath(code)}/${id}`;
 }
 
 class Router {

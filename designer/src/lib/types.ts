@@ -218,6 +218,8 @@ export interface RecordSummary {
   vehicleType?: string | null;
   driverName?: string | null;
   updatedAt: string;
+  /** The latest review decision's reason (returned or rejected records). */
+  decisionReason?: string | null;
   version: number;
 }
 
