@@ -254,6 +254,10 @@ describe('a reviewer decides the first batch', () => {
   it('finds the waiting batches with their counts and filters', async () => {
     await signIn('rev1');
     await page.goto(`${running.url}/#/events/${EVENT}`);
+    // The event's overview (the dashboard) says what waits, and leads to the list.
+    await page.waitForSelector('#overview-review [data-count="pending"]');
+    expect(await text('#overview-review [data-count="pending"]')).toBe('11');
+    expect(await text('#overview-review .important-pending')).toBe('重要证件 7');
     const nav = await page.waitForSelector('[data-nav="review"]');
     expect(await nav!.evaluate((el) => el.textContent)).toBe('数据审核');
     await nav!.click();
