@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/serve.ts';
 import { ADMIN_PASSWORD, ApiClient, startTestServer, type Body } from '../support/harness.ts';
 import { residentId } from '../support/id-numbers.ts';
-import { deflatedZeros, gbkCsv, ole2File, simpleWorkbook, zipEntries } from '../support/import-files.ts';
+import {
+  deflatedZeros,
+  gbkCsv,
+  ole2File,
+  simpleWorkbook,
+  wpsCellImageWorkbook,
+  zipEntries,
+} from '../support/import-files.ts';
 
 let running: RunningServer;
 let clerk: ApiClient;
@@ -166,5 +173,26 @@ describe('formula cells', () => {
     expect(rows[0].status).toBe('valid');
     const batch = (await clerk.request('GET', `/api/imports/${batchId}`)).body.batch;
     expect(batch.notes.map((n: Body) => n.message).join('\n')).toMatch(/公式/);
+  });
+});
+
+describe('pictures placed in cells by WPS 表格', () => {
+  it('become the photos of their rows', async () => {
+    const sheet = await wpsCellImageWorkbook(
+      [
+        HEADER.concat('照片'),
+        ['甲', '男', ONE, '测试单位', '13800000001', '工作证', ''],
+        ['乙', '女', TWO, '测试单位', '13800000002', '工作证', ''],
+      ],
+      { G2: await jpeg(), G3: await jpeg() },
+      '人员',
+    );
+    const { batchId, task } = await stage('WPS采集表.xlsx', sheet);
+    expect(task.status, JSON.stringify(task.error)).toBe('succeeded');
+    const rows = await rowsOf(batchId);
+    expect(rows.map((r: Body) => [r.row, r.photoSource, !!r.photoId, r.status])).toEqual([
+      [2, 'embedded', true, 'valid'],
+      [3, 'embedded', true, 'valid'],
+    ]);
   });
 });

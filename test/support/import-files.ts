@@ -289,3 +289,68 @@ export function ole2File(encrypted = false): Buffer {
   }
   return header;
 }
+
+// ---------------------------------------------------------------------------------------------
+// WPS 表格: pictures placed in cells
+
+/**
+ * A workbook as WPS 表格 saves one with pictures placed in cells (嵌入单元格图片): the cells hold
+ * `=DISPIMG("ID_…",1)`, the pictures live in xl/cellimages.xml and its relationships.
+ * `pictures`: cell address (e.g. `F2`) → image bytes (JPEG).
+ */
+export async function wpsCellImageWorkbook(
+  rows: ExcelJS.CellValue[][],
+  pictures: Record<string, Uint8Array>,
+  sheet = 'Sheet1',
+): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet(sheet);
+  for (const r of rows) ws.addRow(r);
+  const names = Object.keys(pictures).map((address, i) => {
+    const name = `ID_${(0x5e7b0c0e + i).toString(16).toUpperCase()}2F3C4F0A9E6E3A7C9E8D1F2B`;
+    ws.getCell(address).value = { formula: `_xlfn.DISPIMG("${name}",1)`, result: `=DISPIMG("${name}",1)` };
+    return name;
+  });
+  const base = Buffer.from(await wb.xlsx.writeBuffer());
+  // Re-pack with the WPS parts added, as WPS writes them.
+  const { openZip } = await import('../../core/import/read/zip-scan.ts');
+  const { DEFAULT_IMPORT_LIMITS } = await import('../../core/import/types.ts');
+  const zip = await openZip(base, DEFAULT_IMPORT_LIMITS, 'base.xlsx');
+  const entries: ZipSpec[] = [];
+  for (const item of zip.items)
+    if (!item.directory) entries.push({ name: item.name, data: await zip.read(item) });
+  zip.close();
+  const pics = names
+    .map(
+      (name, i) =>
+        `<etc:cellImage><xdr:pic><xdr:nvPicPr><xdr:cNvPr id="${i + 2}" name="${name}" descr="照片"/><xdr:cNvPicPr/></xdr:nvPicPr>` +
+        `<xdr:blipFill><a:blip r:embed="rId${i + 1}"/><a:stretch><a:fillRect/></a:stretch></xdr:blipFill>` +
+        `<xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="1028700" cy="1371600"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr></xdr:pic></etc:cellImage>`,
+    )
+    .join('');
+  entries.push({
+    name: 'xl/cellimages.xml',
+    data:
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
+      '<etc:cellImages xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" ' +
+      'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" ' +
+      'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" ' +
+      `xmlns:etc="http://www.wps.cn/officeDocument/2017/etCustomData">${pics}</etc:cellImages>`,
+  });
+  entries.push({
+    name: 'xl/_rels/cellimages.xml.rels',
+    data:
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+      names
+        .map(
+          (_, i) =>
+            `<Relationship Id="rId${i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/wps-image${i + 1}.jpeg"/>`,
+        )
+        .join('') +
+      '</Relationships>',
+  });
+  Object.values(pictures).forEach((data, i) =>
+    entries.push({ name: `xl/media/wps-image${i + 1}.jpeg`, data }),
+  );
+  return zipEntries(entries);
+}

@@ -1,8 +1,10 @@
 import ExcelJS from 'exceljs';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../../core/import/read/csv.ts';
 import { readUpload } from '../../core/import/read/index.ts';
 import { readXlsx } from '../../core/import/read/xlsx.ts';
+import { dispimgName, parseCellImages } from '../../core/import/read/wps-cell-images.ts';
 import { readZip } from '../../core/import/read/zip.ts';
 import {
   DEFAULT_IMPORT_LIMITS,
@@ -21,6 +23,7 @@ import {
   simpleWorkbook,
   unicodePathExtra,
   utf8BomCsv,
+  wpsCellImageWorkbook,
   zipEntries,
 } from '../support/import-files.ts';
 
@@ -716,5 +719,48 @@ describe('readUpload', () => {
     );
     expect(big.error.code).toBe('file-too-large');
     expect(big.error.message).toBe('「大.csv」有 2.0 KB，超过了上限 1.0 KB，请分批上传');
+  });
+});
+
+describe('WPS pictures placed in cells (嵌入单元格图片)', () => {
+  it('takes each DISPIMG cell’s picture as that row’s picture, and the formula text as nothing', async () => {
+    const a = await sharp({ create: { width: 30, height: 40, channels: 3, background: '#d33' } })
+      .jpeg()
+      .toBuffer();
+    const b = await sharp({ create: { width: 30, height: 40, channels: 3, background: '#33d' } })
+      .jpeg()
+      .toBuffer();
+    const bytes = await wpsCellImageWorkbook(
+      [
+        ['姓名', '身份证号码', '照片'],
+        ['张三', '110101199003071234', ''],
+        ['李四', '110101199003075678', ''],
+        ['王五', '110101199003079999', ''],
+      ],
+      { C2: a, C4: b },
+    );
+    const read = await readXlsx(bytes, 'WPS采集表.xlsx', limits);
+    const sheet = read.sheets[0]!;
+    expect(sheet.images.map((i) => [i.row, i.col, i.extension])).toEqual([
+      [2, 2, 'jpeg'],
+      [4, 2, 'jpeg'],
+    ]);
+    expect(Buffer.from(sheet.images[0]!.data).equals(a)).toBe(true);
+    expect(Buffer.from(sheet.images[1]!.data).equals(b)).toBe(true);
+    // The cells themselves read as empty, and are not counted as formulas.
+    expect(sheet.rows.find((r) => r.row === 2)!.cells[2] ?? null).toBeNull();
+    expect(read.warnings.map((w) => w.code)).not.toContain('formula-cells');
+  });
+
+  it('reads the parts WPS writes', () => {
+    const pictures = parseCellImages(
+      '<etc:cellImages><etc:cellImage><xdr:pic><xdr:nvPicPr><xdr:cNvPr id="2" name="ID_AB12" descr="x"/></xdr:nvPicPr>' +
+        '<xdr:blipFill><a:blip r:embed="rId3"/></xdr:blipFill></xdr:pic></etc:cellImage></etc:cellImages>',
+      '<Relationships><Relationship Id="rId3" Type="…/image" Target="media/image7.png"/></Relationships>',
+    );
+    expect([...pictures]).toEqual([['ID_AB12', 'xl/media/image7.png']]);
+    expect(dispimgName('_xlfn.DISPIMG("ID_AB12",1)')).toBe('ID_AB12');
+    expect(dispimgName('DISPIMG( "ID_X" ,1)')).toBe('ID_X');
+    expect(dispimgName('SUM(A1:A3)')).toBeNull();
   });
 });

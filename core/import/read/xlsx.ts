@@ -12,6 +12,7 @@ import {
 } from '../types.ts';
 import { dateText, numberText } from './cell-text.ts';
 import { isEncryptedOoxml, isOle2, isZip, looksLikeHtml } from './signature.ts';
+import { CELL_IMAGES_PART, CELL_IMAGES_RELS, dispimgName, parseCellImages } from './wps-cell-images.ts';
 import { openZip } from './zip-scan.ts';
 
 // The .xlsx reader: every visible worksheet as rows of cells that keep what Excel knew (a number,
@@ -59,7 +60,18 @@ function checkSignature(bytes: Uint8Array, fileName: string): void {
 }
 
 /** Inflates every part once, counting, so a bomb or a lying size never reaches exceljs. */
-async function checkContainer(bytes: Uint8Array, fileName: string, limits: ImportLimits): Promise<void> {
+/** WPS pictures in cells, by name: their bytes and type (see wps-cell-images.ts). */
+type CellImages = Map<string, { data: Uint8Array; extension: string }>;
+
+/**
+ * Checks the package (a workbook part; every entry inflates to its declared size within the
+ * caps) and takes out what exceljs does not read: WPS's pictures in cells.
+ */
+async function checkContainer(
+  bytes: Uint8Array,
+  fileName: string,
+  limits: ImportLimits,
+): Promise<CellImages> {
   let zip;
   try {
     zip = await openZip(bytes, limits, fileName, '文件');
@@ -71,6 +83,21 @@ async function checkContainer(bytes: Uint8Array, fileName: string, limits: Impor
   try {
     if (!zip.items.some((i) => i.name === 'xl/workbook.xml')) throw corruptWorkbook(fileName);
     for (const item of zip.items) if (!item.directory) await zip.verify(item);
+    const byName = new Map(zip.items.map((i) => [i.name, i]));
+    const part = byName.get(CELL_IMAGES_PART);
+    const rels = byName.get(CELL_IMAGES_RELS);
+    const images: CellImages = new Map();
+    if (part && rels) {
+      const names = parseCellImages(
+        (await zip.read(part)).toString('utf8'),
+        (await zip.read(rels)).toString('utf8'),
+      );
+      for (const [name, target] of names) {
+        const file = byName.get(target);
+        if (file) images.set(name, { data: await zip.read(file), extension: target.replace(/^.*\./, '') });
+      }
+    }
+    return images;
   } catch (error) {
     throw error instanceof ImportFileError && error.code === 'zip-corrupt'
       ? corruptWorkbook(fileName)
@@ -176,7 +203,9 @@ function readSheet(
   fileName: string,
   limits: ImportLimits,
   warnings: ImportIssue[],
+  cellImages: CellImages = new Map(),
 ): SheetTable {
+  const inCells: SheetImage[] = [];
   const count = ws.actualRowCount;
   if (count > limits.maxRows)
     throw tooLarge(
@@ -190,6 +219,15 @@ function readSheet(
   ws.eachRow({ includeEmpty: false }, (row, rowNumber) => {
     const cells: (SheetCell | null)[] = [];
     row.eachCell((cell, col) => {
+      if (cell.type === ValueType.Formula) {
+        const name = dispimgName(String((cell.value as { formula?: string }).formula ?? ''));
+        const picture = name ? cellImages.get(name) : undefined;
+        if (picture) {
+          // The picture is the cell's content; its formula text is not.
+          inCells.push({ row: rowNumber, col: col - 1, ...picture });
+          return;
+        }
+      }
       const value = readCell(cell);
       if (!value) return;
       if (col > limits.maxColumns)
@@ -216,7 +254,12 @@ function readSheet(
     });
   }
   const merges = mergesOf(ws);
-  return { name: ws.name, rows, images: imagesOf(ws, wb), ...(merges.length ? { merges } : {}) };
+  return {
+    name: ws.name,
+    rows,
+    images: [...inCells, ...imagesOf(ws, wb)],
+    ...(merges.length ? { merges } : {}),
+  };
 }
 
 /**
@@ -232,7 +275,7 @@ export async function readXlsx(
   limits: ImportLimits,
 ): Promise<ReadWorkbook> {
   checkSignature(bytes, fileName);
-  await checkContainer(bytes, fileName, limits);
+  const cellImages = await checkContainer(bytes, fileName, limits);
   const wb = new ExcelJS.Workbook();
   try {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -244,7 +287,7 @@ export async function readXlsx(
   const warnings: ImportIssue[] = [];
   const visible = wb.worksheets.filter((ws) => ws.state !== 'hidden' && ws.state !== 'veryHidden');
   const shown = visible.length > 0 ? visible : wb.worksheets;
-  const sheets = shown.map((ws) => readSheet(ws, wb, fileName, limits, warnings));
+  const sheets = shown.map((ws) => readSheet(ws, wb, fileName, limits, warnings, cellImages));
   const hiddenSheets: SheetTable[] = [];
   for (const ws of wb.worksheets) {
     if (shown.includes(ws)) continue;
