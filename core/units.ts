@@ -7,6 +7,31 @@ import type { UnitContacts, UnitView } from './unit-view.ts';
 
 export type { UnitContacts, UnitView };
 
+/**
+ * The unit a piece of work is for: a unit user's own (never another's), or the one staff name.
+ * `doing` says what, for the refusal (导入, 填报, 提交审核).
+ */
+export async function unitIdFor(
+  db: Database,
+  actor: { role: string; unit?: { id: number; code: string } | null },
+  unitCode: string | undefined,
+  doing: string,
+): Promise<number> {
+  if (actor.role === 'unit') {
+    if (!actor.unit) throw new TesseraError('unit_required', '账号未关联单位', 403);
+    if (unitCode && unitCode !== actor.unit.code)
+      throw new TesseraError('forbidden', `只能为本单位${doing}`, 403);
+    return actor.unit.id;
+  }
+  if (!unitCode)
+    throw new TesseraError('unit_required', `请选择申报单位（${doing}的数据属于哪个单位）`, 422, {
+      fields: { unitCode: [{ code: 'required', message: '请选择申报单位' }] },
+    });
+  const unit = await db.models.Unit.findOne({ where: { code: unitCode } });
+  if (!unit) throw new TesseraError('unit_not_found', `单位 "${unitCode}" 不存在`, 422);
+  return unit.id;
+}
+
 const PHONE = /^[0-9+() -]{5,30}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 

@@ -7,6 +7,7 @@ import { maskIdNumber, maskIdNumbersIn } from '../crypto/sensitive.ts';
 import type { Database } from '../db/connection.ts';
 import { toExcelCsv } from '../export/sheet-safety.ts';
 import { TesseraError } from '../errors.ts';
+import { unitIdFor } from '../units.ts';
 import type { Events } from '../events/events.ts';
 import type { BlobStore } from '../photos/blob-store.ts';
 import type { Photos } from '../photos/photos.ts';
@@ -214,17 +215,8 @@ export class Imports {
     return { batch: await this.batch(batchId, actor), task };
   }
 
-  private async unitFor(actor: Actor, unitCode: string | undefined): Promise<number> {
-    if (actor.role === 'unit') {
-      if (!actor.unit) throw new TesseraError('unit_required', '账号未关联单位', 403);
-      if (unitCode && unitCode !== actor.unit.code)
-        throw new TesseraError('forbidden', '只能为本单位导入', 403);
-      return actor.unit.id;
-    }
-    if (!unitCode) throw new TesseraError('unit_required', '请选择申报单位（导入的数据属于哪个单位）', 422);
-    const unit = await this.db.models.Unit.findOne({ where: { code: unitCode } });
-    if (!unit) throw new TesseraError('unit_not_found', `单位 "${unitCode}" 不存在`, 422);
-    return unit.id;
+  private unitFor(actor: Actor, unitCode: string | undefined): Promise<number> {
+    return unitIdFor(this.db, actor, unitCode, '导入');
   }
 
   private pickSheet(sheets: SheetTable[], input: StageInput, profile?: MappingProfile): SheetTable {

@@ -6,6 +6,7 @@ import { maskIdNumber, type SensitiveData } from '../crypto/sensitive.ts';
 import type { Database } from '../db/connection.ts';
 import type { EventRecord } from '../db/models.ts';
 import { TesseraError } from '../errors.ts';
+import { unitIdFor } from '../units.ts';
 import type { Events } from '../events/events.ts';
 import type { Photos } from '../photos/photos.ts';
 import type { LoadedPlugin } from '../plugins/index.ts';
@@ -145,21 +146,8 @@ export class Records {
     return row as Partial<EventRecord>;
   }
 
-  private async unitFor(actor: Actor, unitCode: string | undefined): Promise<number> {
-    if (actor.role === 'unit') {
-      if (!actor.unit) throw new TesseraError('unit_required', '账号未关联单位', 403);
-      if (unitCode && unitCode !== actor.unit.code) {
-        throw new TesseraError('forbidden', '只能为本单位填报', 403);
-      }
-      return actor.unit.id;
-    }
-    if (!unitCode)
-      throw new TesseraError('unit_required', '请选择申报单位', 422, {
-        fields: { unitCode: [{ code: 'required', message: '请选择申报单位' }] },
-      });
-    const unit = await this.db.models.Unit.findOne({ where: { code: unitCode } });
-    if (!unit) throw new TesseraError('unit_not_found', `单位 "${unitCode}" 不存在`, 422);
-    return unit.id;
+  private unitFor(actor: Actor, unitCode: string | undefined): Promise<number> {
+    return unitIdFor(this.db, actor, unitCode, '填报');
   }
 
   private duplicate(kind: string): TesseraError {

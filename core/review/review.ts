@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit.ts';
 import type { SessionUser } from '../auth/accounts.ts';
 import type { Database } from '../db/connection.ts';
 import { TesseraError } from '../errors.ts';
+import { unitIdFor } from '../units.ts';
 import type { Events } from '../events/events.ts';
 import type { LoadedPlugin } from '../plugins/index.ts';
 import type { Records } from '../records/records.ts';
@@ -144,17 +145,8 @@ export class Review {
     return this.batchView(batchId, actor);
   }
 
-  private async unitFor(actor: Actor, unitCode: string | undefined): Promise<number> {
-    if (actor.role === 'unit') {
-      if (!actor.unit) throw new TesseraError('unit_required', '账号未关联单位', 403);
-      if (unitCode && unitCode !== actor.unit.code)
-        throw new TesseraError('forbidden', '只能提交本单位的记录', 403);
-      return actor.unit.id;
-    }
-    if (!unitCode) throw new TesseraError('unit_required', '请选择申报单位', 422);
-    const unit = await this.db.models.Unit.findOne({ where: { code: unitCode } });
-    if (!unit) throw new TesseraError('unit_not_found', `单位 "${unitCode}" 不存在`, 404);
-    return unit.id;
+  private unitFor(actor: Actor, unitCode: string | undefined): Promise<number> {
+    return unitIdFor(this.db, actor, unitCode, '提交审核');
   }
 
   // ---------------------------------------------------------------------------------------

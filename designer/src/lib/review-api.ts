@@ -2,8 +2,6 @@
 // (core/review/views.ts: types only, nothing of the server reaches the bundle); a screen's
 // record is the designer's record detail plus core's review fields.
 import type {
-  CardTypeSummary,
-  ContextCardType,
   DeclarationSummary,
   Decision,
   DecisionEntry,
@@ -12,7 +10,6 @@ import type {
   OverQuota,
   ReviewBatchView,
   ReviewContext,
-  ReviewCounts,
   ReviewFlag,
   ReviewList,
 } from '@core/review/views.ts';
@@ -20,21 +17,7 @@ import { ApiError, requestJson } from './api';
 import type { RecordDetail } from './types';
 
 export { ApiError };
-export type {
-  CardTypeSummary,
-  ContextCardType,
-  DeclarationSummary,
-  Decision,
-  DecisionEntry,
-  DecisionResult,
-  DuplicateHint,
-  OverQuota,
-  ReviewBatchView,
-  ReviewContext,
-  ReviewCounts,
-  ReviewFlag,
-  ReviewList,
-};
+export type * from '@core/review/views.ts';
 
 /** A record of the batch as the review screen shows it (ID number masked). */
 export interface ReviewRecord extends RecordDetail {
