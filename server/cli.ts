@@ -250,6 +250,159 @@ program
   );
 
 program
+  .command('render')
+  .requiredOption('--event <code>', '活动代码，如 EXPO2026')
+  .requiredOption('--card-type <code>', '证件类型代码，如 VIP；用它的版式打印')
+  .requiredOption(
+    '--data <records.json>',
+    '记录：JSON 数组，标准字段名；photo 为文件路径（相对该 JSON 文件）或 data URL',
+  )
+  .requiredOption('--out <file.pdf>', '输出 PDF')
+  .option('--sheet <size>', '拼版到 A4 或 A3 纸上（不写则每页一张证件，页面即成品尺寸）')
+  .option(
+    '--duplex',
+    '拼版时每张正面纸后紧跟镜像排列的背面纸（双面打印机，长边翻转）；不写则先全部正面、再全部背面',
+  )
+  .option('--bleed <mm>', '出血（毫米）；单张时页面含出血和裁切线，拼版时默认用版式自己的出血')
+  .option('--no-marks', '不画裁切线')
+  .option('--front-only', '只印正面')
+  .option('--png <dir>', '另存每张证件正反面的 PNG 预览')
+  .option('--png-dpi <dpi>', 'PNG 分辨率', '150')
+  .option('--guides', '画出裁切线和安全区（打样用）')
+  .option('--issue-date <date>', '签发日期 YYYY-MM-DD（记录里没有时；默认今天）')
+  .option('--report <file.json>', '把作业报告写成 JSON 文件')
+  .option('--json', '输出作业报告 JSON')
+  .description('按证件类型的版式把记录渲染成可直接印刷的 PDF（不需要启动服务器）')
+  .action(
+    async (options: {
+      event: string;
+      cardType: string;
+      data: string;
+      out: string;
+      sheet?: string;
+      duplex?: boolean;
+      bleed?: string;
+      marks: boolean;
+      frontOnly?: boolean;
+      png?: string;
+      pngDpi: string;
+      guides?: boolean;
+      issueDate?: string;
+      report?: string;
+      json?: boolean;
+    }) => {
+      const { mkdir, readFile, writeFile } = await import('node:fs/promises');
+      const render = await import('../core/render/index.ts');
+      const sheet = options.sheet?.toUpperCase();
+      if (sheet !== undefined && sheet !== 'A4' && sheet !== 'A3') {
+        throw new TesseraError('invalid_option', `--sheet 只能是 A4 或 A3，而不是 ${options.sheet}`);
+      }
+      const bleed = options.bleed === undefined ? undefined : Number(options.bleed);
+      if (bleed !== undefined && !(Number.isFinite(bleed) && bleed >= 0 && bleed <= 10)) {
+        throw new TesseraError('invalid_option', `--bleed 应为 0–10 之间的毫米数，而不是 ${options.bleed}`);
+      }
+      const dpi = Number(options.pngDpi);
+      if (!(Number.isFinite(dpi) && dpi >= 36 && dpi <= 1200)) {
+        throw new TesseraError('invalid_option', `--png-dpi 应为 36–1200，而不是 ${options.pngDpi}`);
+      }
+      if (options.issueDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(options.issueDate)) {
+        throw new TesseraError('invalid_option', `--issue-date 应为 YYYY-MM-DD，而不是 ${options.issueDate}`);
+      }
+      const dataPath = path.resolve(options.data);
+      const text = await readFile(dataPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        throw new TesseraError(
+          'file_not_found',
+          `无法读取 ${options.data}：${error.code === 'ENOENT' ? '文件不存在' : error.message}`,
+        );
+      });
+      let records: unknown;
+      try {
+        records = JSON.parse(text.replace(/^\uFEFF/, ''));
+      } catch (error) {
+        throw new TesseraError(
+          'invalid_data',
+          `${options.data} 不是有效的 JSON：${(error as Error).message}`,
+        );
+      }
+      if (
+        !Array.isArray(records) ||
+        records.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))
+      ) {
+        throw new TesseraError(
+          'invalid_data',
+          `${options.data} 应为记录对象的数组，如 [{"name": "张三", "photo": "photos/1.jpg"}]`,
+        );
+      }
+      const plugin = await render.findEventPlugin(loadConfig().pluginsDir, options.event);
+      const browser = await render.RenderBrowser.launch();
+      let result: Awaited<ReturnType<typeof render.renderForEvent>>;
+      try {
+        result = await render.renderForEvent({
+          plugin,
+          cardType: options.cardType,
+          records: records as Array<Record<string, unknown>>,
+          browser,
+          loadPhoto: render.fileOrDataUrlLoader(path.dirname(dataPath)),
+          output: sheet
+            ? { kind: 'sheets', sheet, bleedMm: bleed, duplex: !!options.duplex, marks: options.marks }
+            : { kind: 'cards', bleedMm: bleed ?? 0, marks: options.marks },
+          backs: !options.frontOnly,
+          png: options.png ? { dpi } : undefined,
+          guides: options.guides,
+          issueDate: options.issueDate,
+        });
+      } finally {
+        await browser.close();
+      }
+      const outPath = path.resolve(options.out);
+      await mkdir(path.dirname(outPath), { recursive: true });
+      await writeFile(outPath, result.pdf);
+      const pngFiles: string[] = [];
+      if (options.png && result.png) {
+        const dir = path.resolve(options.png);
+        await mkdir(dir, { recursive: true });
+        for (const shot of result.png) {
+          const safeNumber = shot.cardNumber.replace(/[^A-Za-z0-9_-]+/g, '_');
+          const file = path.join(
+            dir,
+            `${String(shot.index + 1).padStart(4, '0')}-${safeNumber}-${shot.face}.png`,
+          );
+          await writeFile(file, shot.png);
+          pngFiles.push(file);
+        }
+      }
+      const report = { ...result.report, out: outPath, png: pngFiles };
+      if (options.report) await writeFile(path.resolve(options.report), JSON.stringify(report, null, 2));
+      if (options.json) {
+        console.log(JSON.stringify(report));
+      } else {
+        const r = result.report;
+        const size = `${+r.pageSizeMm.width.toFixed(2)}×${+r.pageSizeMm.height.toFixed(2)} mm`;
+        console.log(
+          r.sheet
+            ? `已生成 ${options.out}：${r.cards} 张证件拼在 ${r.sheet.sheets} 张 ${sheet} 纸上（每张 ${r.sheet.perSheet} 枚，${r.sheet.orientation === 'portrait' ? '纵向' : '横向'}），共 ${r.pages} 页，${size}`
+            : `已生成 ${options.out}：${r.cards} 张证件，${r.pages} 页，每页 ${size}`,
+        );
+        if (r.sheet && r.pages > r.sheet.sheets) {
+          console.log(`  双面打印请选择「${r.sheet.flip === 'long-edge' ? '长边翻转' : '短边翻转'}」`);
+        }
+        for (const n of r.notes) console.log(`  · ${n}`);
+        for (const p of r.problems) {
+          console.log(
+            `  ${p.severity === 'error' ? '✗' : '!'} 第 ${p.index + 1} 条（${p.label || '无名'} ${p.cardNumber}）${p.face === 'front' ? '正面' : '背面'}${p.element ? ` ${p.element}` : ''}：${p.message}`,
+          );
+        }
+        console.log(
+          `${r.brokenCards ? `${r.brokenCards} 张证件有问题，已在证件上用红色标出；` : ''}用时 ${(r.timings.totalMs / 1000).toFixed(1)} s，${(r.bytes / 1024).toFixed(0)} KB`,
+        );
+        if (pngFiles.length) console.log(`PNG 预览 ${pngFiles.length} 张：${path.resolve(options.png!)}`);
+      }
+      process.exitCode = 0;
+    },
+  );
+
+
+program
   .command('gen-types')
   .description('由 schemas/ 生成 TypeScript 类型 (core/types/generated)')
   .action(async () => {

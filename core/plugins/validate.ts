@@ -10,6 +10,7 @@ import type {
   MappingProfile,
   PluginManifest,
 } from '../types/generated/index.ts';
+import { checkTemplateSource } from '../render/template.ts';
 import { createAjv } from '../validation/ajv.ts';
 import { normalizeHeader } from '../import/synonyms.ts';
 import {
@@ -874,6 +875,17 @@ function checkLayout(c: PluginChecker, ctx: Context, file: string, layout: CardL
         'unsafe-template',
         '模板中不允许 {{{ }}}（不转义输出字段值有注入风险）',
       );
+    } else if (source) {
+      // The render sandbox's own check: syntax, partials, unknown helpers, prototype names.
+      const problem = checkTemplateSource(source);
+      if (problem) {
+        c.error(
+          file,
+          `/template/${part}`,
+          'invalid-template',
+          `${problem.line ? `第 ${problem.line} 行：` : ''}${problem.message}`,
+        );
+      }
     }
     if (source) {
       for (const asset of Object.keys(c.bundle.files)) {

@@ -38,7 +38,14 @@ export type TextElement = ElementBase & {
    * 放不下时：shrink 缩小字号, wrap 换行, clip 裁切。Overflow handling.
    */
   fit?: 'shrink' | 'wrap' | 'clip';
+  /**
+   * 最多行数；不写时为框高按基准字号能容纳的行数。Most lines; default: as many as the box holds at the base size.
+   */
   maxLines?: number;
+  /**
+   * shrink 时最小字号（磅）；缩到此字号仍放不下即为问题记录。默认为基准字号的一半（不小于 4.5 磅）。Smallest size shrink may use; below it the record is reported.
+   */
+  minFontSizePt?: number;
 };
 /**
  * 字段 Field
@@ -55,7 +62,14 @@ export type FieldElement = ElementBase & {
    * 放不下时：shrink 缩小字号, wrap 换行, clip 裁切。Overflow handling.
    */
   fit?: 'shrink' | 'wrap' | 'clip';
+  /**
+   * 最多行数；不写时为框高按基准字号能容纳的行数。Most lines; default: as many as the box holds at the base size.
+   */
   maxLines?: number;
+  /**
+   * shrink 时最小字号（磅）；缩到此字号仍放不下即为问题记录。默认为基准字号的一半（不小于 4.5 磅）。Smallest size shrink may use; below it the record is reported.
+   */
+  minFontSizePt?: number;
 };
 /**
  * 照片 Photo
