@@ -401,7 +401,6 @@ program
     },
   );
 
-
 program
   .command('gen-types')
   .description('由 schemas/ 生成 TypeScript 类型 (core/types/generated)')
