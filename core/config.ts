@@ -17,7 +17,43 @@ export interface TesseraConfig {
   /** Secure cookies need TLS; off for loopback development, on behind a TLS proxy. */
   secureCookies: boolean;
   maxUploadBytes: number;
+  /** Backups (core/ops/backup): where, when, how many, and whether the data keys go along. */
+  backup: BackupConfig;
 }
+
+export interface BackupConfig {
+  /** The backups folder; undefined = `<dataDir>/backups` (put it on another disk in production). */
+  dir: string | undefined;
+  /** cron expressions in the server's local time; null = not scheduled. */
+  fullCron: string | null;
+  incrementalCron: string | null;
+  /** Full backups kept, each with its incrementals (0 = keep all). */
+  keepFull: number;
+  /** Copy `<dataDir>/secrets.json` into each backup (without it a restore cannot read ID numbers). */
+  includeKeys: boolean;
+}
+
+function backupConfig(env: NodeJS.ProcessEnv): BackupConfig {
+  const off = env.TESSERA_BACKUP_SCHEDULE === 'off';
+  const cron = (name: string, fallback: string) => {
+    const value = env[name]?.trim() || fallback;
+    return off || value === 'off' ? null : value;
+  };
+  const keys = env.TESSERA_BACKUP_KEYS ?? 'include';
+  if (keys !== 'include' && keys !== 'exclude') {
+    throw new Error(`环境变量 TESSERA_BACKUP_KEYS="${keys}" 只能是 include 或 exclude`);
+  }
+  return {
+    dir: env.TESSERA_BACKUP_DIR ? path.resolve(env.TESSERA_BACKUP_DIR) : undefined,
+    fullCron: cron('TESSERA_BACKUP_FULL_CRON', '30 2 * * 0'),
+    incrementalCron: cron('TESSERA_BACKUP_INCREMENTAL_CRON', '30 2 * * 1-6'),
+    keepFull: intFromEnv('TESSERA_BACKUP_KEEP_FULL', 4, env),
+    includeKeys: keys === 'include',
+  };
+}
+
+export const backupDir = (config: TesseraConfig): string =>
+  config.backup.dir ?? path.join(config.dataDir, 'backups');
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -43,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TesseraConfig 
     sessionTtlHours: intFromEnv('TESSERA_SESSION_TTL_HOURS', 12, env),
     secureCookies: env.TESSERA_SECURE_COOKIES === '1' || env.TESSERA_SECURE_COOKIES === 'true',
     maxUploadBytes: intFromEnv('TESSERA_MAX_UPLOAD_MB', 1024, env) * 1024 * 1024,
+    backup: backupConfig(env),
   };
 }
 

@@ -23,6 +23,7 @@ import { MappingProfiles } from './import/profiles.ts';
 import { Review } from './review/review.ts';
 import { DEFAULT_IMPORT_LIMITS } from './import/types.ts';
 import { Tasks } from './tasks/tasks.ts';
+import { Backups } from './ops/backup/backups.ts';
 
 /** The engine: every core service over one database. Server and CLI are skins over this. */
 export interface Engine {
@@ -48,6 +49,8 @@ export interface Engine {
   mappingProfiles: MappingProfiles;
   /** Encryption, keyed hash and masking of ID numbers. */
   sensitive: SensitiveData;
+  /** Full and incremental backups of the database and stored files; the server's schedule. */
+  backups: Backups;
   /** Outcome of loading plugins/ at start, broken ones included. */
   pluginLoad: PluginLoadResult[];
   close(): Promise<void>;
@@ -73,6 +76,7 @@ export async function createEngine(config: TesseraConfig, options: EngineOptions
     const records = new Records(db, events, sensitive, audit, photos);
     const tasks = new Tasks(db);
     const mappingProfiles = new MappingProfiles(db, events, audit);
+    const backups = new Backups(config, db, tasks, audit);
     const engine: Engine = {
       config,
       db,
@@ -104,8 +108,10 @@ export async function createEngine(config: TesseraConfig, options: EngineOptions
       setup: new EventSetup(db, events, pluginStore, plugins, audit),
       pluginStore,
       sensitive,
+      backups,
       pluginLoad: [],
       close: async () => {
+        await backups.close();
         await tasks.drain();
         await db.close();
       },

@@ -5,6 +5,7 @@ import { createEngine, type Engine } from '../core/engine.ts';
 import { TesseraError } from '../core/errors.ts';
 import { formatIssue, loadPluginFolder } from '../core/plugins/index.ts';
 import { startServer } from './serve.ts';
+import { registerBackupCommands } from './cli-backup.ts';
 
 /** `serve` keeps running; every other command exits with its own code when done. */
 let keepRunning = false;
@@ -400,6 +401,8 @@ program
       process.exitCode = 0;
     },
   );
+
+registerBackupCommands(program);
 
 program
   .command('gen-types')

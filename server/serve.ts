@@ -24,6 +24,7 @@ export async function startServer(
     }
     const interrupted = await engine.tasks.recoverInterrupted();
     if (interrupted) log(`上次运行中断的任务 ${interrupted} 个，已标记为“已中断”`);
+    await engine.backups.serverStarted(log);
     const { app, requestLog } = createApp(engine, log);
     const server = await listen(app, config.port, config.host);
     const address = server.address();

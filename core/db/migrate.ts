@@ -17,10 +17,14 @@ const migrations = [
   { name: '0006-review', ...review },
 ];
 
+/** Names in order: a restore checks a backup's schema level against them. */
+export const migrationNames: readonly string[] = migrations.map((m) => m.name);
+
 /** Arbitrary constant: serialises migrations when a server and a CLI start at the same moment. */
 const MIGRATION_LOCK = 7_241_001;
 
-export async function migrate(sequelize: Sequelize): Promise<string[]> {
+/** `to`: stop after that migration (a restore rebuilds the schema at the backup's level). */
+export async function migrate(sequelize: Sequelize, options: { to?: string } = {}): Promise<string[]> {
   const umzug = new Umzug({
     migrations: migrations.map((m) => ({
       name: m.name,
@@ -37,7 +41,7 @@ export async function migrate(sequelize: Sequelize): Promise<string[]> {
       replacements: { key: MIGRATION_LOCK },
       transaction,
     });
-    const applied = await umzug.up();
+    const applied = await umzug.up(options.to ? { to: options.to } : undefined);
     return applied.map((m) => m.name);
   });
 }

@@ -1,6 +1,7 @@
 import type { RouteDef } from '../route-table.ts';
 import { adminRoutes } from './admin.ts';
 import { authRoutes } from './auth.ts';
+import { backupRoutes } from './backups.ts';
 import { eventRoutes } from './events.ts';
 import { photoRoutes } from './photos.ts';
 import { importRoutes } from './imports.ts';
@@ -21,5 +22,6 @@ export function allRoutes(): RouteDef[] {
     ...photoRoutes,
     ...setupRoutes,
     ...adminRoutes,
+    ...backupRoutes,
   ];
 }

@@ -28,7 +28,8 @@ export const ADMIN_PASSWORD = 'Admin-Test-Passw0rd';
 export async function testConfig(overrides: Partial<TesseraConfig> = {}): Promise<TesseraConfig> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-test-data-'));
   return {
-    ...loadConfig({}),
+    // No scheduled backups in tests: a run crossing 02:30 would otherwise back up every test server.
+    ...loadConfig({ TESSERA_BACKUP_SCHEDULE: 'off' }),
     dataDir,
     databaseUrl: await createTestDatabase(),
     port: 0,
