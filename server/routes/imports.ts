@@ -2,16 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { TesseraError } from '../../core/errors.ts';
 import type { MappingProfile } from '../../core/plugins/index.ts';
 import { buildCollectionTemplate } from '../../core/import/template.ts';
+import { actorOf, idParam, nonEmptyText, requestBody } from '../route-params.ts';
 import { defineRoutes, type ApiContext } from '../route-table.ts';
 
-const actorOf = (ctx: ApiContext) => ({ ...ctx.state.user!, ip: ctx.ip });
 const ENTRY_ROLES = ['admin', 'clerk', 'unit'] as const;
-const body = (ctx: ApiContext) => (ctx.request.body ?? {}) as Record<string, unknown>;
-const idParam = (ctx: ApiContext, name: string) => {
-  const id = Number(ctx.params[name]);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new TesseraError('not_found', '不存在', 404);
-  return id;
-};
 
 interface UploadedFile {
   filepath: string;
@@ -25,7 +19,7 @@ function uploaded(ctx: ApiContext, field: string): UploadedFile | undefined {
 }
 
 function profileOf(ctx: ApiContext): MappingProfile | undefined {
-  const raw = body(ctx).profile;
+  const raw = requestBody(ctx).profile;
   if (raw === undefined || raw === null || raw === '') return undefined;
   try {
     return (typeof raw === 'string' ? JSON.parse(raw) : raw) as MappingProfile;
@@ -34,10 +28,7 @@ function profileOf(ctx: ApiContext): MappingProfile | undefined {
   }
 }
 
-const textField = (b: Record<string, unknown>, name: string): string | undefined => {
-  const v = b[name];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-};
+const textField = (b: Record<string, unknown>, name: string) => nonEmptyText(b[name]);
 
 export const importRoutes = defineRoutes([
   {
@@ -60,7 +51,7 @@ export const importRoutes = defineRoutes([
     tag: 'imports',
     access: ['admin', 'clerk'],
     handler: async (ctx, engine) => {
-      const profile = body(ctx);
+      const profile = requestBody(ctx);
       if (profile.code !== ctx.params.code)
         throw new TesseraError('code_mismatch', '映射方案的代码与地址中的代码不一致', 422);
       ctx.body = await engine.mappingProfiles.save(ctx.params.event as string, profile, actorOf(ctx));
@@ -91,7 +82,7 @@ export const importRoutes = defineRoutes([
     handler: async (ctx, engine) => {
       const file = uploaded(ctx, 'file');
       if (!file) throw new TesseraError('file_missing', '请选择一份样表（Excel、CSV 或压缩包）', 422);
-      const b = body(ctx);
+      const b = requestBody(ctx);
       ctx.body = await engine.imports.preview(
         {
           eventCode: ctx.params.event as string,
@@ -118,7 +109,7 @@ export const importRoutes = defineRoutes([
       const file = uploaded(ctx, 'file');
       if (!file)
         throw new TesseraError('file_missing', '请选择要上传的 Excel、CSV 或压缩包（表单字段 file）', 422);
-      const b = body(ctx);
+      const b = requestBody(ctx);
       const result = await engine.imports.startStaging(
         {
           eventCode: ctx.params.event as string,
@@ -202,7 +193,7 @@ export const importRoutes = defineRoutes([
     tag: 'imports',
     access: ENTRY_ROLES,
     handler: async (ctx, engine) => {
-      const b = body(ctx);
+      const b = requestBody(ctx);
       if (!b.values || typeof b.values !== 'object' || typeof b.version !== 'number') {
         throw new TesseraError('invalid_request', '请求须含 values 对象和 version');
       }
@@ -281,7 +272,7 @@ export const importRoutes = defineRoutes([
     tag: 'imports',
     access: ENTRY_ROLES,
     handler: async (ctx, engine) => {
-      const b = body(ctx);
+      const b = requestBody(ctx);
       ctx.status = 202;
       ctx.body = await engine.imports.restage(
         idParam(ctx, 'id'),

@@ -1,9 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { TesseraError } from '../../core/errors.ts';
 import { checkUploadSize, type CropRect } from '../../core/photos/process.ts';
+import { actorOf } from '../route-params.ts';
 import { defineRoutes, type ApiContext } from '../route-table.ts';
-
-const actorOf = (ctx: ApiContext) => ({ ...ctx.state.user!, ip: ctx.ip });
 
 /** What this route reads of a formidable file (koa-body's `ctx.request.files`). */
 interface UploadedFile {

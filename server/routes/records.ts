@@ -1,17 +1,16 @@
 import { TesseraError } from '../../core/errors.ts';
 import { photoRules } from '../../core/photos/rules.ts';
+import { actorOf, requestBody } from '../route-params.ts';
 import { defineRoutes, type ApiContext } from '../route-table.ts';
 
-const actorOf = (ctx: ApiContext) => ({ ...ctx.state.user!, ip: ctx.ip });
 const recordId = (ctx: ApiContext) => {
   const id = Number(ctx.params.id);
   if (!Number.isSafeInteger(id) || id <= 0)
     throw new TesseraError('record_not_found', `记录 ${ctx.params.id} 不存在`, 404);
   return id;
 };
-const body = (ctx: ApiContext) => (ctx.request.body ?? {}) as Record<string, unknown>;
 const valuesOf = (ctx: ApiContext) => {
-  const values = body(ctx).values;
+  const values = requestBody(ctx).values;
   if (!values || typeof values !== 'object' || Array.isArray(values)) {
     throw new TesseraError('invalid_request', '请求缺少 values 对象');
   }
@@ -84,7 +83,7 @@ export const recordRoutes = defineRoutes([
     tag: 'records',
     access: ENTRY_ROLES,
     handler: async (ctx, engine) => {
-      const b = body(ctx);
+      const b = requestBody(ctx);
       if (typeof b.kind !== 'string') throw new TesseraError('invalid_request', '请求缺少 kind');
       const record = await engine.records.create(ctx.params.event as string, actorOf(ctx), {
         kind: b.kind,
@@ -114,7 +113,7 @@ export const recordRoutes = defineRoutes([
     tag: 'records',
     access: ENTRY_ROLES,
     handler: async (ctx, engine) => {
-      const version = Number(body(ctx).version);
+      const version = Number(requestBody(ctx).version);
       if (!Number.isInteger(version)) throw new TesseraError('invalid_request', '请求缺少 version');
       ctx.body = {
         record: await engine.records.update(

@@ -1,15 +1,7 @@
-import { TesseraError } from '../../core/errors.ts';
 import type { Decision } from '../../core/review/views.ts';
-import { defineRoutes, type ApiContext } from '../route-table.ts';
+import { actorOf, idParam, nonEmptyText, requestBody } from '../route-params.ts';
+import { defineRoutes } from '../route-table.ts';
 
-const actorOf = (ctx: ApiContext) => ({ ...ctx.state.user!, ip: ctx.ip });
-const body = (ctx: ApiContext) => (ctx.request.body ?? {}) as Record<string, unknown>;
-const idParam = (ctx: ApiContext) => {
-  const id = Number(ctx.params.id);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new TesseraError('not_found', '不存在', 404);
-  return id;
-};
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const READ_ROLES = ['admin', 'clerk', 'reviewer', 'unit'] as const;
 
 export const reviewRoutes = defineRoutes([
@@ -21,7 +13,7 @@ export const reviewRoutes = defineRoutes([
     tag: 'review',
     access: ['admin', 'clerk', 'unit'],
     handler: async (ctx, engine) => {
-      const b = body(ctx);
+      const b = requestBody(ctx);
       const ids = Array.isArray(b.recordIds)
         ? b.recordIds.map(Number).filter(Number.isSafeInteger)
         : undefined;
@@ -29,7 +21,12 @@ export const reviewRoutes = defineRoutes([
       ctx.body = {
         batch: await engine.review.submit(
           ctx.params.event as string,
-          { unitCode: text(b.unitCode), recordIds: ids, kind: text(b.kind), note: text(b.note) },
+          {
+            unitCode: nonEmptyText(b.unitCode),
+            recordIds: ids,
+            kind: nonEmptyText(b.kind),
+            note: nonEmptyText(b.note),
+          },
           actorOf(ctx),
         ),
       };
@@ -46,9 +43,9 @@ export const reviewRoutes = defineRoutes([
       const q = ctx.query;
       const hours = Number(q.olderThanHours);
       ctx.body = await engine.review.list(ctx.params.event as string, actorOf(ctx), {
-        status: text(q.status),
-        unit: text(q.unit),
-        cardType: text(q.cardType),
+        status: nonEmptyText(q.status),
+        unit: nonEmptyText(q.unit),
+        cardType: nonEmptyText(q.cardType),
         important: q.important === '1' || q.important === 'true' ? true : undefined,
         olderThanHours: Number.isFinite(hours) && hours > 0 ? hours : undefined,
       });
@@ -73,7 +70,7 @@ export const reviewRoutes = defineRoutes([
     tag: 'review',
     access: ['admin', 'reviewer'],
     handler: async (ctx, engine) => {
-      const b = body(ctx);
+      const b = requestBody(ctx);
       const records = Array.isArray(b.records)
         ? (b.records as { id?: unknown; version?: unknown }[]).map((r) => ({
             id: Number(r.id),
@@ -86,7 +83,7 @@ export const reviewRoutes = defineRoutes([
           decision: b.decision as Decision,
           records,
           all: b.all === true,
-          reason: text(b.reason),
+          reason: nonEmptyText(b.reason),
           overrideQuota: b.overrideQuota === true,
         },
         actorOf(ctx),

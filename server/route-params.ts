@@ -1,0 +1,21 @@
+import { TesseraError } from '../core/errors.ts';
+import type { ApiContext } from './route-table.ts';
+
+// What route handlers read from a request, in one place.
+
+/** The signed-in user as core's services take it: the session user and the request's address. */
+export const actorOf = (ctx: ApiContext) => ({ ...ctx.state.user!, ip: ctx.ip });
+
+/** The JSON or multipart fields of the request ({} when there are none). */
+export const requestBody = (ctx: ApiContext) => (ctx.request.body ?? {}) as Record<string, unknown>;
+
+/** A positive integer path parameter; anything else is "not found". */
+export function idParam(ctx: ApiContext, name = 'id'): number {
+  const id = Number(ctx.params[name]);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new TesseraError('not_found', '不存在', 404);
+  return id;
+}
+
+/** A field that is a non-empty string, else undefined (form fields and queries send '' for "none"). */
+export const nonEmptyText = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? v : undefined;
