@@ -13,7 +13,7 @@ import { sealManifest } from '../../core/ops/backup/manifest.ts';
 import type { Manifest } from '../../core/ops/backup/types.ts';
 import { startServer, type RunningServer } from '../../server/serve.ts';
 import { runCli } from '../support/cli.ts';
-import { ADMIN_PASSWORD, ApiClient, testConfig, type Body } from '../support/harness.ts';
+import { ADMIN_PASSWORD, ApiClient, testConfig, type Body, followTask } from '../support/harness.ts';
 import { residentId } from '../support/id-numbers.ts';
 
 /**
@@ -142,16 +142,6 @@ async function expectRestoredAs(name: string, options: { exactSequences: boolean
 // ---------------------------------------------------------------------------------------------
 // The application, used as people use it.
 
-async function followTask(client: ApiClient, id: string): Promise<Body> {
-  for (let i = 0; i < 600; i++) {
-    const res = await client.request('GET', `/api/tasks/${id}`);
-    expect(res.status).toBe(200);
-    if (!['queued', 'running'].includes(res.body.task.status)) return res.body.task;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('task did not finish');
-}
-
 let colour = 0;
 async function uploadPhoto(client: ApiClient): Promise<string> {
   colour += 37;
@@ -215,7 +205,7 @@ async function apiBackup(kind: 'full' | 'incremental'): Promise<Body> {
   const res = await admin.request('POST', '/api/admin/backups', { kind });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   expect(res.body.task.type).toBe('backup');
-  const task = await followTask(admin, res.body.task.id);
+  const task = await followTask(admin, res.body.task.id, 600);
   expect(task.status, JSON.stringify(task.error)).toBe('succeeded');
   expect(task.result.kind).toBe(kind);
   backupIds.push(task.result.id);
@@ -314,9 +304,9 @@ describe('backup and restore drill', () => {
       file: { fileName: '甲单位补报.csv', data: Buffer.from(`\uFEFF${csv}`), type: 'text/csv' },
     });
     expect(staged.status, JSON.stringify(staged.body)).toBe(202);
-    expect((await followTask(clerk, staged.body.task.id)).status).toBe('succeeded');
+    expect((await followTask(clerk, staged.body.task.id, 600)).status).toBe('succeeded');
     const commit = await clerk.request('POST', `/api/imports/${staged.body.batch.id}/commit`);
-    const committed = await followTask(clerk, commit.body.task.id);
+    const committed = await followTask(clerk, commit.body.task.id, 600);
     expect(committed.status, JSON.stringify(committed.error)).toBe('succeeded');
     const profile = await clerk.request('PUT', `/api/events/${EVENT}/mapping-profiles/ua-format`, {
       code: 'ua-format',

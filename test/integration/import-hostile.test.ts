@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/serve.ts';
-import { ADMIN_PASSWORD, ApiClient, startTestServer, type Body } from '../support/harness.ts';
+import { ADMIN_PASSWORD, ApiClient, startTestServer, type Body, followTask } from '../support/harness.ts';
 import { residentId } from '../support/id-numbers.ts';
 import {
   deflatedZeros,
@@ -22,15 +22,6 @@ const ONE = residentId('110101', '19900307', '671');
 const TWO = residentId('310104', '19851231', '282');
 const HEADER = ['姓名', '性别', '身份证号码', '工作单位', '手机号码', '申请证件'];
 
-async function followTask(id: string): Promise<Body> {
-  for (let i = 0; i < 600; i++) {
-    const res = await clerk.request('GET', `/api/tasks/${id}`);
-    if (!['queued', 'running'].includes(res.body.task.status)) return res.body.task;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('task did not finish');
-}
-
 async function stage(fileName: string, data: Buffer): Promise<{ batchId: number; task: Body }> {
   const res = await clerk.upload('/api/events/EXPO2026/imports', {
     kind: 'person',
@@ -38,7 +29,7 @@ async function stage(fileName: string, data: Buffer): Promise<{ batchId: number;
     file: { fileName, data, type: 'application/octet-stream' },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
-  return { batchId: res.body.batch.id, task: await followTask(res.body.task.id) };
+  return { batchId: res.body.batch.id, task: await followTask(clerk, res.body.task.id, 600) };
 }
 
 const rowsOf = async (batchId: number): Promise<Body[]> =>

@@ -3,7 +3,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/serve.ts';
-import { ADMIN_PASSWORD, ApiClient, startTestServer, type Body } from '../support/harness.ts';
+import { ADMIN_PASSWORD, ApiClient, startTestServer, type Body, followTask } from '../support/harness.ts';
 import { residentId } from '../support/id-numbers.ts';
 
 let running: RunningServer;
@@ -41,16 +41,6 @@ async function officeSheet(): Promise<Buffer> {
   ws.addRow([8, '陈静', '女', CHEN, '甲单位', '13200132000', '工作证', '']); // 12 valid
   ws.addRow(['注：身份证号码请设置为文本格式；照片以证件号码命名。']); // 13 instructions
   return Buffer.from(await wb.xlsx.writeBuffer());
-}
-
-async function followTask(client: ApiClient, id: string): Promise<Body> {
-  for (let i = 0; i < 400; i++) {
-    const res = await client.request('GET', `/api/tasks/${id}`);
-    expect(res.status).toBe(200);
-    if (!['queued', 'running'].includes(res.body.task.status)) return res.body.task;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('task did not finish');
 }
 
 async function stage(

@@ -4,7 +4,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/serve.ts';
-import { ADMIN_PASSWORD, ApiClient, startTestServer, type Body } from '../support/harness.ts';
+import { ADMIN_PASSWORD, ApiClient, startTestServer, type Body, followTask } from '../support/harness.ts';
 import { residentId } from '../support/id-numbers.ts';
 
 let running: RunningServer;
@@ -41,15 +41,6 @@ const PROFILE = {
   ],
   fixed: { idType: '1', cardType: 'STAFF' },
 };
-
-async function followTask(client: ApiClient, id: string): Promise<Body> {
-  for (let i = 0; i < 400; i++) {
-    const res = await client.request('GET', `/api/tasks/${id}`);
-    if (!['queued', 'running'].includes(res.body.task.status)) return res.body.task;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('task did not finish');
-}
 
 const file = async () => ({
   fileName: '甲单位报名.xlsx',

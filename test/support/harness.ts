@@ -117,3 +117,15 @@ export class ApiClient {
     return result;
   }
 }
+
+/** Polls `GET /api/tasks/:id` every 50 ms until the task ends; returns it (fails after `attempts`). */
+export async function followTask(client: ApiClient, id: string, attempts = 400): Promise<Body> {
+  for (let i = 0; i < attempts; i++) {
+    const res = await client.request('GET', `/api/tasks/${id}`);
+    if (res.status !== 200)
+      throw new Error(`GET /api/tasks/${id}: ${res.status} ${JSON.stringify(res.body)}`);
+    if (!['queued', 'running'].includes(res.body.task.status)) return res.body.task;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('task did not finish');
+}
