@@ -6,6 +6,7 @@ import * as eventSetup from './migrations/0003-event-setup.ts';
 import * as photos from './migrations/0004-photos.ts';
 import * as importStaging from './migrations/0005-import.ts';
 import * as review from './migrations/0006-review.ts';
+import * as cards from './migrations/0007-cards.ts';
 
 /** Listed explicitly (not globbed) so the same list works from source and from a build. */
 const migrations = [
@@ -15,6 +16,7 @@ const migrations = [
   { name: '0004-photos', ...photos },
   { name: '0005-import', ...importStaging },
   { name: '0006-review', ...review },
+  { name: '0007-cards', ...cards },
 ];
 
 /** Names in order: a restore checks a backup's schema level against them. */
