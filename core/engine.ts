@@ -24,6 +24,8 @@ import { Review } from './review/review.ts';
 import { DEFAULT_IMPORT_LIMITS } from './import/types.ts';
 import { Tasks } from './tasks/tasks.ts';
 import { Backups } from './ops/backup/backups.ts';
+import { CardLayouts } from './layout/layouts.ts';
+import { SharedRenderBrowser } from './render/shared.ts';
 
 /** The engine: every core service over one database. Server and CLI are skins over this. */
 export interface Engine {
@@ -51,6 +53,10 @@ export interface Engine {
   sensitive: SensitiveData;
   /** Full and incremental backups of the database and stored files; the server's schedule. */
   backups: Backups;
+  /** One Chromium for the whole process (previews, proofs), started on first use. */
+  renderer: SharedRenderBrowser;
+  /** The card designer: layouts in the event's draft, art, previews with real records. */
+  layouts: CardLayouts;
   /** Outcome of loading plugins/ at start, broken ones included. */
   pluginLoad: PluginLoadResult[];
   close(): Promise<void>;
@@ -77,6 +83,8 @@ export async function createEngine(config: TesseraConfig, options: EngineOptions
     const tasks = new Tasks(db);
     const mappingProfiles = new MappingProfiles(db, events, audit);
     const backups = new Backups(config, db, tasks, audit);
+    const renderer = new SharedRenderBrowser();
+    const setup = new EventSetup(db, events, pluginStore, plugins, audit);
     const engine: Engine = {
       config,
       db,
@@ -105,13 +113,16 @@ export async function createEngine(config: TesseraConfig, options: EngineOptions
         },
       ),
       plugins,
-      setup: new EventSetup(db, events, pluginStore, plugins, audit),
+      setup,
+      renderer,
+      layouts: new CardLayouts(db, events, setup, records, photos, renderer),
       pluginStore,
       sensitive,
       backups,
       pluginLoad: [],
       close: async () => {
         await backups.close();
+        await renderer.close();
         await tasks.drain();
         await db.close();
       },

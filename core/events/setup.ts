@@ -243,10 +243,7 @@ export class EventSetup {
     if (!isObject(change.files) || Object.keys(change.files).length === 0) {
       throw new TesseraError('invalid_request', '请求缺少 files（要保存的文件）');
     }
-    const saved = await this.db.sequelize.transaction(async (transaction) => {
-      const draft = await this.lockDraft(event, change.revision, transaction);
-      const baseRow = draft ? null : await this.db.models.PluginVersion.findByPk(event.pluginVersionId);
-      const { files, assets } = splitBundle((draft?.bundle ?? baseRow!.bundle) as PluginBundleJson);
+    const saved = await this.writeDraft(event, change.revision, actor, (files) => {
       const manifestBefore = files['plugin.json'] as PluginManifest;
       for (const [path, content] of Object.entries(change.files)) {
         if (path.startsWith('assets/') || !path.endsWith('.json') || path.includes('..')) {
@@ -269,7 +266,27 @@ export class EventSetup {
           422,
         );
       }
-      const bundle = joinBundle(reconcileDraft(files), assets);
+      return reconcileDraft(files);
+    });
+    return this.view(event, saved);
+  }
+
+  /**
+   * One change of the draft under its lock: `change` gets the JSON files and the assets of the
+   * draft (or of the published version when there is no draft yet), may change the assets in place
+   * and returns the JSON files to keep. The revision must be the one the editor saw.
+   */
+  private async writeDraft(
+    event: Event,
+    revision: number,
+    actor: Actor,
+    change: (files: DraftFiles, assets: Record<string, { base64: string; mediaType: string }>) => DraftFiles,
+  ): Promise<EventDraft> {
+    return this.db.sequelize.transaction(async (transaction) => {
+      const draft = await this.lockDraft(event, revision, transaction);
+      const baseRow = draft ? null : await this.db.models.PluginVersion.findByPk(event.pluginVersionId);
+      const { files, assets } = splitBundle((draft?.bundle ?? baseRow!.bundle) as PluginBundleJson);
+      const bundle = joinBundle(change(files, assets), assets);
       if (draft) {
         draft.bundle = bundle;
         draft.revision = draft.revision + 1;
@@ -283,7 +300,54 @@ export class EventSetup {
         { transaction },
       );
     });
+  }
+
+  /**
+   * Puts a file under assets/ into the draft (card artwork from the card designer). The path and
+   * content were checked by the caller; an existing file of that path is replaced.
+   */
+  async saveDraftAsset(
+    eventCode: string,
+    change: { revision: number; path: string; bytes: Uint8Array; mediaType: string },
+    actor: Actor,
+  ): Promise<DraftView> {
+    const { event } = await this.events.find(eventCode);
+    if (!/^assets\/[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(change.path)) {
+      throw new TesseraError('invalid_path', `资源文件名 "${change.path}" 无效`);
+    }
+    const saved = await this.writeDraft(event, change.revision, actor, (files, assets) => {
+      assets[change.path] = {
+        base64: Buffer.from(change.bytes).toString('base64'),
+        mediaType: change.mediaType,
+      };
+      return files;
+    });
+    await this.audit.record(
+      'event_asset_upload',
+      actor,
+      { type: 'event', id: event.code, eventId: event.id },
+      { path: change.path, bytes: change.bytes.byteLength },
+    );
     return this.view(event, saved);
+  }
+
+  /**
+   * What the editors work on: the draft's bundle when there is one, else the published version's,
+   * with the revision to send back when saving.
+   */
+  async workingCopy(eventCode: string): Promise<{
+    event: Event;
+    revision: number;
+    source: 'draft' | 'published';
+    bundle: PluginBundleJson;
+  }> {
+    const { event } = await this.events.find(eventCode);
+    const draft = await this.db.models.EventDraft.findByPk(event.id);
+    if (draft)
+      return { event, revision: draft.revision, source: 'draft', bundle: draft.bundle as PluginBundleJson };
+    const current = await this.db.models.PluginVersion.findByPk(event.pluginVersionId);
+    if (!current) throw new Error(`plugin version ${event.pluginVersionId} missing`);
+    return { event, revision: 0, source: 'published', bundle: current.bundle as PluginBundleJson };
   }
 
   async discardDraft(eventCode: string, actor: Actor): Promise<DraftView> {

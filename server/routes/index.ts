@@ -5,6 +5,7 @@ import { backupRoutes } from './backups.ts';
 import { eventRoutes } from './events.ts';
 import { photoRoutes } from './photos.ts';
 import { importRoutes } from './imports.ts';
+import { layoutRoutes } from './layouts.ts';
 import { recordRoutes } from './records.ts';
 import { reviewRoutes } from './review.ts';
 import { setupRoutes } from './setup.ts';
@@ -21,6 +22,7 @@ export function allRoutes(): RouteDef[] {
     ...reviewRoutes,
     ...photoRoutes,
     ...setupRoutes,
+    ...layoutRoutes,
     ...adminRoutes,
     ...backupRoutes,
   ];

@@ -111,6 +111,23 @@ export class ApiClient {
     };
   }
 
+  /** A JSON request whose answer is bytes (a PNG, a PDF): the raw body and the headers. */
+  async requestBytes(
+    method: string,
+    url: string,
+    body: unknown,
+  ): Promise<{ status: number; data: Buffer; headers: Headers }> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.cookie) headers.cookie = this.cookie;
+    if (this.csrfToken) headers['x-csrf-token'] = this.csrfToken;
+    const response = await fetch(this.baseUrl + url, { method, headers, body: JSON.stringify(body) });
+    return {
+      status: response.status,
+      data: Buffer.from(await response.arrayBuffer()),
+      headers: response.headers,
+    };
+  }
+
   async login(username: string, password: string): Promise<{ status: number; body: Body }> {
     const result = await this.request('POST', '/api/auth/login', { username, password });
     if (result.status === 200) this.csrfToken = result.body.csrfToken;

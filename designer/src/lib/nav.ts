@@ -68,6 +68,13 @@ const EVENT_ITEMS: readonly EventItemDef[] = [
     roles: ['admin', 'clerk'],
     activeOn: ['mappings'],
   },
+  {
+    id: 'layouts',
+    label: '证件版式',
+    sub: '/layouts',
+    roles: ['admin', 'designer'],
+    activeOn: ['layouts', 'layout'],
+  },
   { id: 'event-setup', label: '活动设置', sub: '/setup', roles: ['admin'], activeOn: ['setup'] },
 ];
 
@@ -92,7 +99,9 @@ export function routeEventCode(route: Route): string | null {
     route.name === 'importBatch' ||
     route.name === 'mappings' ||
     route.name === 'reviews' ||
-    route.name === 'reviewBatch'
+    route.name === 'reviewBatch' ||
+    route.name === 'layouts' ||
+    route.name === 'layout'
     ? route.code
     : null;
 }

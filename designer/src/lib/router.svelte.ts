@@ -20,6 +20,10 @@ export type Route =
   | { name: 'reviews'; code: string }
   /** One review batch: its records, the unit's declaration context, the decisions. */
   | { name: 'reviewBatch'; code: string; id: number }
+  /** 证件版式: the event's card layouts. */
+  | { name: 'layouts'; code: string }
+  /** The card designer for one layout. */
+  | { name: 'layout'; code: string; layout: string }
   | { name: 'newEvent' }
   | { name: 'notFound'; path: string };
 
@@ -82,6 +86,12 @@ export function parse(path: string): Route {
       if (code && /^\d+$/.test(parts[3] ?? '') && Number.isSafeInteger(id) && id > 0)
         return { name: 'reviewBatch', code, id };
     }
+    if (parts[2] === 'layouts' && (parts.length === 3 || parts.length === 4)) {
+      const code = safeDecode(parts[1] ?? '');
+      const layout = parts.length === 4 ? safeDecode(parts[3] ?? '') : null;
+      if (code && parts.length === 3) return { name: 'layouts', code };
+      if (code && layout) return { name: 'layout', code, layout };
+    }
     if (parts[2] === 'records' && (parts.length === 4 || parts.length === 5)) {
       const code = safeDecode(parts[1] ?? '');
       const kind = safeDecode(parts[3] ?? '');
@@ -134,6 +144,14 @@ export function reviewsPath(code: string): string {
 
 export function reviewBatchPath(code: string, id: number): string {
   return `${reviewsPath(code)}/${id}`;
+}
+
+export function layoutsPath(code: string): string {
+  return `${eventPath(code)}/layouts`;
+}
+
+export function layoutPath(code: string, layout: string): string {
+  return `${layoutsPath(code)}/${encodeURIComponent(layout)}`;
 }
 
 class Router {

@@ -1,0 +1,194 @@
+import { readFile } from 'node:fs/promises';
+import { TesseraError } from '../../core/errors.ts';
+import type { LayoutSaveBody, PreviewBody, ProofBody } from '../../core/layout/views.ts';
+import { actorOf, nonEmptyText, requestBody } from '../route-params.ts';
+import { defineRoutes, type ApiContext } from '../route-table.ts';
+
+/** Card layouts are the designer's work; admins may do everything a designer does. */
+const DESIGN = ['admin', 'designer'] as const;
+
+/** The actor as the event setup's draft and publish take it. */
+const setupActor = (ctx: ApiContext) => ({
+  userId: ctx.state.user!.id,
+  username: ctx.state.user!.username,
+  ip: ctx.ip,
+});
+
+function revisionOf(value: unknown): number {
+  const revision = Number(value);
+  if (!Number.isInteger(revision) || revision < 0) {
+    throw new TesseraError('invalid_request', '请求缺少 revision（编辑的草稿版本号）');
+  }
+  return revision;
+}
+
+const event = (ctx: ApiContext) => ctx.params.event as string;
+
+/** Problems and reports travel in a header next to binary bodies: JSON, URI-encoded (headers are Latin-1). */
+const headerJson = (value: unknown) => encodeURIComponent(JSON.stringify(value));
+
+export const layoutRoutes = defineRoutes([
+  {
+    method: 'GET',
+    path: '/api/card-fonts',
+    summary: '证件可用字体 (font families a layout may name)',
+    tag: 'layouts',
+    access: DESIGN,
+    handler: async (ctx, engine) => {
+      ctx.body = { fonts: engine.layouts.fonts() };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/events/:event/layouts',
+    summary: '证件版式列表 (the event layouts, from the draft when there is one)',
+    tag: 'layouts',
+    access: DESIGN,
+    handler: async (ctx, engine) => {
+      ctx.body = await engine.layouts.list(event(ctx));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/events/:event/layouts/preview',
+    summary: '版式预览 (one face of the posted layout with a real record, as PNG)',
+    tag: 'layouts',
+    access: DESIGN,
+    handler: async (ctx, engine) => {
+      const result = await engine.layouts.preview(
+        event(ctx),
+        requestBody(ctx) as unknown as PreviewBody,
+        actorOf(ctx),
+      );
+      ctx.set('X-Render-Problems', headerJson(result.problems));
+      if (result.recordId !== null) ctx.set('X-Record-Id', String(result.recordId));
+      ctx.type = 'image/png';
+      ctx.body = Buffer.from(result.png);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/events/:event/layouts/proof',
+    summary: '校样 PDF (the posted layout with up to 20 real records, cards at their exact size)',
+    tag: 'layouts',
+    access: DESIGN,
+    handler: async (ctx, engine) => {
+      const result = await engine.layouts.proof(
+        event(ctx),
+        requestBody(ctx) as unknown as ProofBody,
+        actorOf(ctx),
+      );
+      const { problems, cards, pages, pageSizeMm, brokenCards, notes } = result.report;
+      ctx.set('X-Render-Report', headerJson({ cards, pages, pageSizeMm, brokenCards, notes, problems }));
+      ctx.set('Content-Disposition', `inline; filename="proof-${event(ctx)}.pdf"`);
+      ctx.type = 'application/pdf';
+      ctx.body = Buffer.from(result.pdf);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/events/:event/layouts/publish',
+    summary: '发布版式 (publish the draft as a new plugin version, like the event setup)',
+    tag: 'layouts',
+    access: DESIGN,
+    handler: async (ctx, engine) => {
+      const version = await engine.setup.publish(
+        event(ctx),
+        revisionOf(requestBody(ctx).revision),
+        setupActor(ctx),
+      );
+      ctx.body = { version };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/events/:event/layouts/:layout',
+    summary: '一个版式 (a layout with its problems)',
+    tag: 'layouts',
+    access: DESIGN,
+    handler: async (ctx, engine) => {
+      ctx.body = await engine.layouts.get(event(ctx), ctx.params.layout as string);
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/api/events/:event/layouts/:layout',
+    summary: '保存版式到草稿 (save a layout into the draft; 422 names the element and property)',
+    tag: 'layouts',
+    access: DESIGN,
+    handler: async (ctx, engine) => {
+      const body = requestBody(ctx) as unknown as LayoutSaveBody;
+      ctx.body = await engine.layouts.save(
+        event(ctx),
+        ctx.params.layout as string,
+        { ...body, revision: revisionOf(body.revision) },
+        setupActor(ctx),
+      );
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/events/:event/layout-fields',
+    summary: '可绑定字段 (the field palette: form fields and system fields of a record kind)',
+    tag: 'layouts',
+    access: DESIGN,
+    handler: async (ctx, engine) => {
+      const kind = nonEmptyText(ctx.query.kind) ?? 'person';
+      ctx.body = { fields: await engine.layouts.fields(event(ctx), kind) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/events/:event/layout-records',
+    summary: '预览用记录 (records of the event to preview a layout with)',
+    tag: 'layouts',
+    access: DESIGN,
+    handler: async (ctx, engine) => {
+      ctx.body = {
+        records: await engine.layouts.previewRecords(event(ctx), {
+          kind: nonEmptyText(ctx.query.kind) ?? 'person',
+          cardType: nonEmptyText(ctx.query.cardType),
+          q: nonEmptyText(ctx.query.q),
+        }),
+      };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/events/:event/layout-assets/:file',
+    summary: '版式资源文件 (an asset of the draft or published plugin, for the canvas)',
+    tag: 'layouts',
+    access: DESIGN,
+    handler: async (ctx, engine) => {
+      const asset = await engine.layouts.asset(event(ctx), `assets/${ctx.params.file as string}`);
+      // An SVG opened on its own must not run anything on this origin.
+      ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");
+      ctx.set('Cache-Control', 'private, no-cache');
+      ctx.type = asset.mediaType;
+      ctx.body = asset.bytes;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/events/:event/layout-assets',
+    summary: '上传背景图 (png, jpg or svg into the draft plugin assets)',
+    tag: 'layouts',
+    access: DESIGN,
+    handler: async (ctx, engine) => {
+      const upload = ctx.request.files?.file;
+      const file = Array.isArray(upload) ? upload[0] : upload;
+      if (!file) throw new TesseraError('invalid_request', '请选择要上传的图片文件（字段 file）');
+      const result = await engine.layouts.uploadAsset(
+        event(ctx),
+        {
+          revision: revisionOf(requestBody(ctx).revision),
+          fileName: file.originalFilename ?? '',
+          bytes: await readFile(file.filepath),
+        },
+        setupActor(ctx),
+      );
+      ctx.status = 201;
+      ctx.body = result;
+    },
+  },
+]);
