@@ -48,8 +48,15 @@ export function unitView(u: Unit): UnitView {
   };
 }
 
+/** Why a unit code cannot be used, or null (the import of units from the previous system checks it too). */
+export function unitCodeProblem(code: string): string | null {
+  return /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/.test(code)
+    ? null
+    : `单位代码 "${code}" 只能包含字母、数字、_ -（以字母或数字开头），长度 1–32`;
+}
+
 /** Checks and tidies contact fields; a bad one is named with what to do. */
-function cleanContacts(input: UnitContacts): UnitContacts {
+export function cleanContacts(input: UnitContacts): UnitContacts {
   const out: UnitContacts = {};
   const problems: Record<string, string> = {};
   const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
@@ -85,13 +92,9 @@ export class Units {
   constructor(private readonly db: Database) {}
 
   async add(code: string, name: string, contacts: Omit<UnitContacts, 'name'> = {}): Promise<Unit> {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/.test(code)) {
-      throw new TesseraError(
-        'invalid_unit_code',
-        `单位代码 "${code}" 只能包含字母、数字、_ -（以字母或数字开头），长度 1–32`,
-        422,
-        { fields: { code: '单位代码格式不对' } },
-      );
+    const problem = unitCodeProblem(code);
+    if (problem) {
+      throw new TesseraError('invalid_unit_code', problem, 422, { fields: { code: '单位代码格式不对' } });
     }
     const clean = cleanContacts({ ...contacts, name });
     const [unit, created] = await this.db.models.Unit.findOrCreate({

@@ -6,6 +6,7 @@ import { TesseraError } from '../core/errors.ts';
 import { formatIssue, loadPluginFolder } from '../core/plugins/index.ts';
 import { startServer } from './serve.ts';
 import { registerBackupCommands } from './cli-backup.ts';
+import { registerLegacyCommand } from './cli-legacy.ts';
 
 /** `serve` keeps running; every other command exits with its own code when done. */
 let keepRunning = false;
@@ -403,6 +404,7 @@ program
   );
 
 registerBackupCommands(program);
+registerLegacyCommand(program);
 
 program
   .command('gen-types')

@@ -26,7 +26,11 @@ export const SCHEMA_TARGETS: ReadonlyArray<{ schema: string; out: string; rootTy
   { schema: 'mapping.schema.json', out: 'mapping.ts', rootType: 'MappingProfile' },
   { schema: 'layout.schema.json', out: 'layout.ts', rootType: 'CardLayout' },
   { schema: 'plugin-bundle.schema.json', out: 'plugin-bundle.ts', rootType: 'PluginBundleJson' },
+  { schema: 'legacy-migration.schema.json', out: 'legacy-migration.ts', rootType: 'LegacyMigrationMapping' },
 ];
+
+/** `mapping.schema.json#/$defs/x`: a definition of another generated schema, imported from its file. */
+const OTHER_REF = /^([a-z][a-z0-9-]*\.schema\.json)#\/\$defs\/(\w+)$/;
 
 const DEFS_REF = 'defs.schema.json#/$defs/';
 const LOCAL_REF = '#/$defs/';
@@ -72,7 +76,11 @@ const LIST_KEYWORDS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
  * The walk follows schema keywords only, so a property that happens to be called `title`
  * (form.schema.json has one) is left alone.
  */
-function prepare(node: SchemaNode, imports: Set<string>): SchemaNode {
+function prepare(
+  node: SchemaNode,
+  imports: Set<string>,
+  others = new Map<string, Set<string>>(),
+): SchemaNode {
   const out: SchemaNode = {};
   const ref = node.$ref;
   if (typeof ref === 'string') {
@@ -82,6 +90,11 @@ function prepare(node: SchemaNode, imports: Set<string>): SchemaNode {
     if (ref.startsWith(DEFS_REF)) {
       name = typeNameForDef(ref.slice(DEFS_REF.length));
       imports.add(name);
+    } else if (OTHER_REF.test(ref) && SCHEMA_TARGETS.some((t) => t.schema === OTHER_REF.exec(ref)![1])) {
+      const [, file, key] = OTHER_REF.exec(ref)!;
+      const out = SCHEMA_TARGETS.find((t) => t.schema === file)!.out;
+      name = typeNameForDef(key!);
+      others.set(out, (others.get(out) ?? new Set()).add(name));
     } else if (ref.startsWith(LOCAL_REF)) {
       // A bare local $ref is left to json-schema-to-typescript (it keeps `allOf: [$ref]` as an
       // intersection, which a `tsType` would lose).
@@ -98,12 +111,12 @@ function prepare(node: SchemaNode, imports: Set<string>): SchemaNode {
     if (key === 'title') continue;
     if (MAP_KEYWORDS.includes(key) && isObject(value)) {
       out[key] = Object.fromEntries(
-        Object.entries(value).map(([k, v]) => [k, isObject(v) ? prepare(v, imports) : v]),
+        Object.entries(value).map(([k, v]) => [k, isObject(v) ? prepare(v, imports, others) : v]),
       );
     } else if (ONE_KEYWORDS.includes(key) && isObject(value)) {
-      out[key] = prepare(value, imports);
+      out[key] = prepare(value, imports, others);
     } else if (LIST_KEYWORDS.includes(key) && Array.isArray(value)) {
-      out[key] = value.map((v: unknown) => (isObject(v) ? prepare(v, imports) : v));
+      out[key] = value.map((v: unknown) => (isObject(v) ? prepare(v, imports, others) : v));
     } else {
       out[key] = value;
     }
@@ -143,7 +156,8 @@ async function readSchema(file: string): Promise<SchemaNode> {
 async function generateOne(target: (typeof SCHEMA_TARGETS)[number]): Promise<string> {
   const raw = await readSchema(target.schema);
   const imports = new Set<string>();
-  const prepared = prepare(raw, imports);
+  const others = new Map<string, Set<string>>();
+  const prepared = prepare(raw, imports, others);
   if (target.rootType === null) {
     // A definitions-only schema: emit every $def, and no root type.
     delete prepared.$id;
@@ -179,7 +193,11 @@ async function generateOne(target: (typeof SCHEMA_TARGETS)[number]): Promise<str
     if (/export interface SharedDefinitions/.test(ts)) throw new Error('gen-types: 未能去掉 defs 的根类型');
   }
   const importLine =
-    imports.size > 0 ? `import type { ${[...imports].sort().join(', ')} } from './defs.ts';\n\n` : '';
+    (imports.size > 0 ? `import type { ${[...imports].sort().join(', ')} } from './defs.ts';\n` : '') +
+    [...others]
+      .map(([file, names]) => `import type { ${[...names].sort().join(', ')} } from './${file}';\n`)
+      .join('') +
+    (imports.size > 0 || others.size > 0 ? '\n' : '');
   return prettier.format(`${banner(target.schema)}\n\n${importLine}${ts}`, PRETTIER_OPTIONS);
 }
 

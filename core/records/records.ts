@@ -212,7 +212,7 @@ export class Records {
     ) {
       values = { ...values, [idField]: this.sensitive.decrypt(record.idNumberEnc) };
     }
-    const before = this.valuesOf(record, plugin, false);
+    const before = this.valuesOf(record, false);
     const photoIssues = await this.photos?.fieldIssues(plugin.forms[record.kind], values, {
       eventId: event.id,
       actor,
@@ -359,7 +359,7 @@ export class Records {
   }
 
   /** Form values rebuilt from columns and `data`; the ID number masked. */
-  private valuesOf(record: EventRecord, _plugin: LoadedPlugin, masked: boolean): Record<string, unknown> {
+  private valuesOf(record: EventRecord, masked: boolean): Record<string, unknown> {
     const values: Record<string, unknown> = { ...record.data };
     for (const [field, column] of Object.entries(COLUMN_OF[record.kind] ?? {})) {
       const value = record[column];
@@ -374,13 +374,21 @@ export class Records {
   }
 
   /**
+   * A stored record's form values with the ID number decrypted, as `valuesOf` rebuilds them: the
+   * reconciliation of a migration compares them with the source. The caller audits the read.
+   */
+  storedValues(record: EventRecord): Record<string, unknown> {
+    return this.valuesOf(record, false);
+  }
+
+  /**
    * What a reviewer should look at on a stored record: the shared rules run again on its full
    * values (the ID number unmasked, so its cross-checks hold) — rules may have changed since.
    */
   reviewFlags(record: EventRecord, plugin: LoadedPlugin): ReviewFlag[] {
     const form = plugin.forms[record.kind];
     if (!form) return [];
-    const result = validateRecordValues(form, this.valuesOf(record, plugin, false), {
+    const result = validateRecordValues(form, this.valuesOf(record, false), {
       kind: record.kind,
       cardTypes: plugin.cardTypes,
       zones: plugin.manifest.event.zones.map((z) => z.code),
@@ -415,7 +423,7 @@ export class Records {
       decisionReason: record.decisionReason ?? null,
       version: record.version,
       pluginVersionId: record.pluginVersionId,
-      ...(withValues ? { values: this.valuesOf(record, plugin, true) } : {}),
+      ...(withValues ? { values: this.valuesOf(record, true) } : {}),
     };
   }
 }

@@ -8,3 +8,4 @@ export type * from './card-types.ts';
 export type * from './mapping.ts';
 export type * from './layout.ts';
 export type * from './plugin-bundle.ts';
+export type * from './legacy-migration.ts';
