@@ -402,3 +402,37 @@ export function boxesInMarquee<T extends Box & { id: string }>(
     })
     .map((bx) => bx.id);
 }
+
+/**
+ * Where a new box of `widthMm × heightMm` goes: the first place, reading from the top-left of the
+ * safe area on a 1 mm grid, where it meets no other element's extent (with `gapMm` between them),
+ * so elements added one after another lie side by side instead of on top of each other. When the
+ * card is full, the card's centre, shifted 2 mm further for each element already on the face.
+ */
+export function freeSpot(
+  card: { widthMm: number; heightMm: number; safeMarginMm: number },
+  size: { widthMm: number; heightMm: number },
+  others: readonly Box[],
+  gapMm = 1,
+): { xMm: number; yMm: number } {
+  const s = Math.max(0, card.safeMarginMm);
+  const taken = others.map(extentOf);
+  const fits = (x: number, y: number) =>
+    taken.every(
+      (e) =>
+        x + size.widthMm + gapMm <= e.left ||
+        x >= e.right + gapMm ||
+        y + size.heightMm + gapMm <= e.top ||
+        y >= e.bottom + gapMm,
+    );
+  for (let y = s; y + size.heightMm <= card.heightMm - s + 1e-9; y += 1) {
+    for (let x = s; x + size.widthMm <= card.widthMm - s + 1e-9; x += 1) {
+      if (fits(x, y)) return { xMm: roundMm(x), yMm: roundMm(y) };
+    }
+  }
+  const shift = (others.length % 6) * 2;
+  return {
+    xMm: roundMm(Math.max(0, (card.widthMm - size.widthMm) / 2 + shift)),
+    yMm: roundMm(Math.max(0, (card.heightMm - size.heightMm) / 2 + shift)),
+  };
+}

@@ -22,6 +22,7 @@ import {
   type PluginIssue,
 } from '../plugins/index.ts';
 import type { Records } from '../records/records.ts';
+import { cardContext, optionLabels, todayIn, zoneCodesOf } from '../render/context.ts';
 import { CARD_FONTS } from '../render/font-families.ts';
 import { renderCards, type RenderReport } from '../render/job.ts';
 import type { SharedRenderBrowser } from '../render/shared.ts';
@@ -33,6 +34,7 @@ import type {
   PluginManifest,
 } from '../types/generated/index.ts';
 import { LAYOUT_CODE, placeLayoutIssues } from './model.ts';
+import { RenderGate } from './render-gate.ts';
 import type {
   CardFontView,
   LayoutAsset,
@@ -53,6 +55,11 @@ type Actor = SessionUser & { ip?: string };
 export const ASSET_LIMITS = { rasterBytes: 10 * 1024 * 1024, svgBytes: 1024 * 1024 } as const;
 /** Records a proof prints at most. */
 export const PROOF_MAX_RECORDS = 20;
+/**
+ * Largest raster art in pixels: an A5 vehicle pass with bleed at 600 ppi is about 18 Mpx. A PNG
+ * of a few KB can claim 50 000 × 50 000 pixels and would take the renderer's memory with it.
+ */
+export const ASSET_MAX_PIXELS = 40_000_000;
 
 const ART_TYPES: Record<string, { mediaType: string; check: (b: Uint8Array) => boolean }> = {
   png: {
@@ -110,6 +117,25 @@ function withLayout(
   return { bundle: next, changed };
 }
 
+/** A raster file that sharp can read and whose size in pixels the renderer can afford. */
+async function checkRaster(name: string, bytes: Uint8Array): Promise<void> {
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    throw new TesseraError('invalid_asset', `文件 "${name}" 无法读取（文件已损坏或不是图片）`, 422);
+  }
+  const w = meta.width ?? 0;
+  const h = meta.height ?? 0;
+  if (w * h > ASSET_MAX_PIXELS) {
+    throw new TesseraError(
+      'asset_too_large',
+      `图片 "${name}" 有 ${w} × ${h} 像素，超过 ${ASSET_MAX_PIXELS / 1_000_000} 百万像素的限制：证件底图按 300 ppi 导出即可（A5 约 2500 × 1800）`,
+      413,
+    );
+  }
+}
+
 function checkBundle(bundle: PluginBundleJson, file: string, layout: unknown) {
   const result = loadPluginBundleJson(bundle, { source: 'card designer' });
   const all: PluginIssue[] = [...(result.ok ? [] : result.errors), ...result.warnings];
@@ -135,6 +161,9 @@ function layoutInvalid(errors: ReturnType<typeof checkBundle>['errors']): Tesser
 }
 
 export class CardLayouts {
+  /** Previews and proofs in this process: bounded, so they cannot starve the shared Chromium. */
+  readonly renders = new RenderGate();
+
   constructor(
     private readonly db: Database,
     private readonly events: Events,
@@ -354,6 +383,7 @@ export class CardLayouts {
         422,
       );
     }
+    if (ext !== 'svg') await checkRaster(name, upload.bytes);
     if (ext === 'svg') {
       const text = new TextDecoder().decode(upload.bytes);
       if (/<script[\s>]|\son[a-z]+\s*=|javascript:|<foreignObject/i.test(text)) {
@@ -417,6 +447,56 @@ export class CardLayouts {
       status: r.status,
       hasPhoto: !!r.photo,
     }));
+  }
+
+  /**
+   * What each bindable field of a record shows on a card of `cardType` — the card context of the
+   * render (core/render/context.ts), ID numbers masked — as plain text, so the canvas can show the
+   * chosen sample record instead of field names. Zones as the compiled field shows them (codes),
+   * options by their titles; photos and empty values are left out.
+   */
+  async sampleValues(
+    eventCode: string,
+    recordId: number,
+    cardTypeCode: string,
+  ): Promise<Record<string, string>> {
+    const w = await this.working(eventCode);
+    const cardType = w.cardTypes.find((t) => t.code === cardTypeCode);
+    if (!cardType) throw new TesseraError('card_type_not_found', `证件类型 ${cardTypeCode} 不存在`, 404);
+    const row = Number.isSafeInteger(recordId)
+      ? await this.db.models.EventRecord.findOne({ where: { eventId: w.event.id, id: recordId } })
+      : null;
+    if (!row) throw new TesseraError('record_not_found', `记录 ${recordId} 不存在`, 404);
+    const [record] = await this.cardRecords(w, [row]);
+    const rk = (w.manifest.recordKinds ?? []).find((k) => k.kind === row.kind);
+    const form = rk ? (w.bundle.files[rk.form] as unknown as FormSchema | undefined) : undefined;
+    const ctx = cardContext(record ?? {}, {
+      manifest: w.manifest,
+      cardType,
+      index: 0,
+      issueDate: todayIn(w.manifest.event.timezone),
+    });
+    const labels = optionLabels(form);
+    const photoFields = new Set(
+      Object.entries(form?.properties ?? {})
+        .filter(([, f]) => (f as { 'x-widget'?: string })['x-widget'] === 'photo')
+        .map(([k]) => k),
+    );
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(ctx)) {
+      if (photoFields.has(key) || value === undefined || value === null || value === '') continue;
+      const one = (v: unknown) => labels[key]?.get(String(v)) ?? String(v);
+      const text =
+        key === 'zones'
+          ? zoneCodesOf(value).join(' ')
+          : Array.isArray(value)
+            ? value.map(one).join('、')
+            : typeof value === 'object'
+              ? ''
+              : one(value);
+      if (text) out[key] = text;
+    }
+    return out;
   }
 
   /**
@@ -504,6 +584,15 @@ export class CardLayouts {
     eventCode: string,
     body: PreviewBody,
     actor: Actor,
+    signal?: AbortSignal,
+  ): Promise<{ png: Uint8Array; problems: PreviewProblem[]; recordId: number | null }> {
+    return this.renders.run(() => this.renderPreview(eventCode, body, actor), signal);
+  }
+
+  private async renderPreview(
+    eventCode: string,
+    body: PreviewBody,
+    actor: Actor,
   ): Promise<{ png: Uint8Array; problems: PreviewProblem[]; recordId: number | null }> {
     const face = body.face === 'back' ? 'back' : 'front';
     const dpi = Math.round(Math.min(600, Math.max(72, Number(body.dpi) || 200)));
@@ -579,6 +668,15 @@ export class CardLayouts {
 
   /** A proof PDF of the posted layout with up to 20 real records: single cards at the exact size. */
   async proof(
+    eventCode: string,
+    body: ProofBody,
+    actor: Actor,
+    signal?: AbortSignal,
+  ): Promise<{ pdf: Uint8Array; report: RenderReport }> {
+    return this.renders.run(() => this.renderProof(eventCode, body, actor), signal);
+  }
+
+  private async renderProof(
     eventCode: string,
     body: ProofBody,
     actor: Actor,

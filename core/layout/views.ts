@@ -9,7 +9,9 @@
 //   GET  /layout-assets/:file              → the asset's bytes (draft, else published)
 //   POST /layout-assets     multipart file, revision → { asset: LayoutAsset; revision }
 //   GET  /layout-records?kind=&cardType=&q= → { records: PreviewRecord[] }
+//   GET  /layout-records/:id/values?cardType= → { values: Record<field, text> } (what the card shows; for the canvas)
 //   POST /layouts/preview   PreviewBody    → image/png           (X-Render-Problems: JSON, URI-encoded)
+//                                          503 `render_busy` when too many previews/proofs are queued
 //   POST /layouts/proof     ProofBody      → application/pdf     (X-Render-Report: JSON, URI-encoded)
 //   GET  /api/card-fonts                   → { fonts: CardFontView[] }
 import type { CardLayout } from '../types/generated/index.ts';

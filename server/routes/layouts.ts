@@ -24,6 +24,18 @@ function revisionOf(value: unknown): number {
 
 const event = (ctx: ApiContext) => ctx.params.event as string;
 
+/**
+ * Aborts when the client goes away before the answer is sent (the designer cancels a preview
+ * each time it asks for a newer one), so a queued render of a stale layout is dropped.
+ */
+function clientGone(ctx: ApiContext): AbortSignal {
+  const controller = new AbortController();
+  ctx.res.once('close', () => {
+    if (!ctx.res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
 /** Problems and reports travel in a header next to binary bodies: JSON, URI-encoded (headers are Latin-1). */
 const headerJson = (value: unknown) => encodeURIComponent(JSON.stringify(value));
 
@@ -59,6 +71,7 @@ export const layoutRoutes = defineRoutes([
         event(ctx),
         requestBody(ctx) as unknown as PreviewBody,
         actorOf(ctx),
+        clientGone(ctx),
       );
       ctx.set('X-Render-Problems', headerJson(result.problems));
       if (result.recordId !== null) ctx.set('X-Record-Id', String(result.recordId));
@@ -77,6 +90,7 @@ export const layoutRoutes = defineRoutes([
         event(ctx),
         requestBody(ctx) as unknown as ProofBody,
         actorOf(ctx),
+        clientGone(ctx),
       );
       const { problems, cards, pages, pageSizeMm, brokenCards, notes } = result.report;
       ctx.set('X-Render-Report', headerJson({ cards, pages, pageSizeMm, brokenCards, notes, problems }));
@@ -150,6 +164,20 @@ export const layoutRoutes = defineRoutes([
           cardType: nonEmptyText(ctx.query.cardType),
           q: nonEmptyText(ctx.query.q),
         }),
+      };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/events/:event/layout-records/:id/values',
+    summary: '预览记录的字段值 (what each field of a record shows on the card, for the canvas)',
+    tag: 'layouts',
+    access: DESIGN,
+    handler: async (ctx, engine) => {
+      const cardType = nonEmptyText(ctx.query.cardType);
+      if (!cardType) throw new TesseraError('invalid_request', '请求缺少 cardType（证件类型代码）');
+      ctx.body = {
+        values: await engine.layouts.sampleValues(event(ctx), Number(ctx.params.id), cardType),
       };
     },
   },

@@ -32,6 +32,17 @@ let page: Page;
 let designer: ApiClient;
 let dir: string;
 const recordIds: number[] = [];
+/** Messages of confirm() dialogs; the next one is answered “cancel” when asked. */
+const dialogs: string[] = [];
+let dismissNextDialog = false;
+
+const withCtrl = async (key: string) => {
+  await page.keyboard.down('Control');
+  await page.keyboard.press(key as Parameters<Page['keyboard']['press']>[0]);
+  await page.keyboard.up('Control');
+};
+const layerIds = () =>
+  page.$$eval('#layers li[data-layer]', (li) => li.map((l) => l.getAttribute('data-layer')));
 
 const shot = (name: string) => page.screenshot({ path: path.join(screenshots, `card-designer-${name}.png`) });
 
@@ -110,7 +121,11 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage();
   await page.setViewport({ width: 1440, height: 900 });
-  page.on('dialog', (d) => void d.accept());
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void (dismissNextDialog ? d.dismiss() : d.accept());
+    dismissNextDialog = false;
+  });
 });
 
 afterAll(async () => {
@@ -244,6 +259,58 @@ describe('card designer', () => {
     await page.keyboard.down('Shift');
     for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowDown');
     await page.keyboard.up('Shift');
+  });
+
+  it('shows the sample record on the canvas, copies with the keyboard, and asks before leaving unsaved', async () => {
+    // New elements were laid out side by side, not on top of each other.
+    const boxes = await page.$$eval('#layout-stage .el', (els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { id: e.getAttribute('data-id'), l: r.left, t: r.top, r: r.right, b: r.bottom };
+      }),
+    );
+    const nameBox = boxes.find((b) => b.id === 'name')!;
+    const photoBox = boxes.find((b) => b.id === 'photo')!;
+    expect(
+      nameBox.r <= photoBox.l ||
+        nameBox.l >= photoBox.r ||
+        nameBox.b <= photoBox.t ||
+        nameBox.t >= photoBox.b,
+    ).toBe(true);
+    // The name field shows the preview record's name, not the field's label.
+    await page.select('#preview-record', String(recordIds[0]));
+    await page.waitForFunction(
+      (n) => document.querySelector('#layout-stage [data-id="name"] .t')?.textContent === n,
+      {},
+      NAMES[0],
+    );
+
+    // Ctrl+D duplicates next to the original; Ctrl+C on the front and Ctrl+V on the back copies across.
+    await page.click('#layers li[data-layer="name"] .ln');
+    const nameX = await valueOf('#prop-x');
+    await withCtrl('d');
+    await page.waitForSelector('#layout-stage [data-id="name2"]');
+    expect(await valueOf('#prop-x')).toBeCloseTo(nameX + 2, 2);
+    await withCtrl('z');
+    await page.waitForFunction(() => !document.querySelector('#layout-stage [data-id="name2"]'));
+    await page.click('#layers li[data-layer="name"] .ln');
+    await withCtrl('c');
+    await page.click('[data-face="back"]');
+    await withCtrl('v');
+    await page.waitForSelector('#layout-stage [data-id="name2"]');
+    expect(await layerIds()).toEqual(['name2']);
+    await withCtrl('z');
+    await page.waitForFunction(() => !document.querySelector('#layout-stage [data-id="name2"]'));
+    await page.click('[data-face="front"]');
+    await page.waitForSelector('#layout-stage [data-id="name"]');
+    expect((await layerIds()).sort()).toEqual(['band', 'name', 'photo', 'qr']);
+
+    // Unsaved: the way back to the list asks first; “cancel” keeps the editor open.
+    dismissNextDialog = true;
+    await page.click('.back-link');
+    expect(dialogs.at(-1)).toContain('未保存的修改');
+    expect(await page.evaluate(() => location.hash)).toBe(`#/events/${EVENT}/layouts/staff-new`);
+    expect(await page.$('#layout-stage')).not.toBeNull();
   });
 
   it('previews the card with a real record of the event', async () => {

@@ -12,6 +12,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ASSET_LIMITS } from '../../core/layout/layouts.ts';
+import { RENDER_GATE_LIMITS } from '../../core/layout/render-gate.ts';
 import type { CardLayout } from '../../core/types/generated/index.ts';
 import type { RunningServer } from '../../server/serve.ts';
 import { runCli } from '../support/cli.ts';
@@ -252,6 +254,31 @@ describe('card designer API', () => {
       file: { fileName: 'huge.png', data: new Uint8Array(11 * 1024 * 1024), type: 'image/png' },
     });
     expect(big.status).toBe(413);
+    // A few KB of PNG that claims 6400 × 6400 pixels: refused before it can reach the renderer.
+    const bomb = await sharp({
+      create: { width: 6400, height: 6400, channels: 3, background: { r: 255, g: 255, b: 255 } },
+    })
+      .greyscale()
+      .png({ compressionLevel: 9, palette: true })
+      .toBuffer();
+    expect(bomb.byteLength).toBeLessThan(ASSET_LIMITS.rasterBytes);
+    const huge = await designer.upload(url, {
+      revision: String(revision),
+      file: { fileName: 'bomb.png', data: bomb, type: 'image/png' },
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.message).toContain('6400 × 6400');
+    // The right magic bytes with nothing readable after them.
+    const torn = await designer.upload(url, {
+      revision: String(revision),
+      file: {
+        fileName: 'torn.png',
+        data: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]),
+        type: 'image/png',
+      },
+    });
+    expect(torn.status).toBe(422);
+    expect(torn.body.error.message).toContain('torn.png');
     const art = await sharp({
       create: { width: 200, height: 120, channels: 3, background: { r: 250, g: 235, b: 200 } },
     })
@@ -319,6 +346,49 @@ describe('card designer API', () => {
     });
     expect(bad.status).toBe(422);
     expect(bad.json.error.details.issues[0]).toMatchObject({ element: 'band', property: 'xMm' });
+  });
+
+  it('tells the canvas what each field of a record shows on the card (ID number masked)', async () => {
+    const res = await designer.request(
+      'GET',
+      `/api/events/${EVENT}/layout-records/${recordIds[0]}/values?cardType=VIP`,
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const { values } = res.body;
+    expect(values.name).toBe(NAMES[0]);
+    expect(values.cardTypeName).toBe('贵宾证');
+    expect(values.cardNumber).toMatch(/\d/);
+    expect(values.idNumber).toMatch(/\*{4}/);
+    expect(values.photo).toBeUndefined();
+    const missing = await designer.request(
+      'GET',
+      `/api/events/${EVENT}/layout-records/99999999/values?cardType=VIP`,
+    );
+    expect(missing.status).toBe(404);
+    const refused = await reviewer.request(
+      'GET',
+      `/api/events/${EVENT}/layout-records/${recordIds[0]}/values?cardType=VIP`,
+    );
+    expect(refused.status).toBe(403);
+  });
+
+  it('bounds previews at once: beyond the queue a clear 503, the rest render', async () => {
+    const { running: slots, waiting } = RENDER_GATE_LIMITS;
+    const body = { layout: blankVip(), face: 'front', cardType: 'VIP', recordId: recordIds[0], dpi: 72 };
+    const answers = await Promise.all(
+      Array.from({ length: slots + waiting + 3 }, () =>
+        post(designer, `/api/events/${EVENT}/layouts/preview`, body),
+      ),
+    );
+    const busy = answers.filter((a) => a.status === 503);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(busy[0]!.json.error.code).toBe('render_busy');
+    expect(busy[0]!.json.error.message).toContain('请几秒后再试');
+    expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(slots);
+    expect(answers.every((a) => a.status === 200 || a.status === 503)).toBe(true);
+    // Once they are done the gate is free again.
+    const after = await post(designer, `/api/events/${EVENT}/layouts/preview`, body);
+    expect(after.status).toBe(200);
   });
 
   it('prints a proof PDF of real records at the exact card size', async () => {

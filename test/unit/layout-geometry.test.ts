@@ -8,6 +8,7 @@ import {
   boxesInMarquee,
   distributeBoxes,
   extentOf,
+  freeSpot,
   mmToPx,
   nudgeStep,
   pxToMm,
@@ -255,5 +256,51 @@ describe('layout model', () => {
     expect(placed).toMatchObject({ face: 'back', element: 'name', property: 'style.fontSizePt' });
     expect(placed!.message).toBe('背面元素 name（姓名） 的 style.fontSizePt：值 1 超出范围');
     expect(placeLayoutIssues(layout, [{ ...issue, pointer: '/size' }])[0]!.property).toBe('size');
+  });
+});
+
+describe('where a new element goes', () => {
+  const card = { widthMm: 85.6, heightMm: 54, safeMarginMm: 3 };
+
+  it('takes the top-left of the safe area on an empty face', () => {
+    expect(freeSpot(card, { widthMm: 40, heightMm: 6 }, [])).toEqual({ xMm: 3, yMm: 3 });
+  });
+
+  it('puts elements added one after another beside or below each other, never on top', () => {
+    const placed: Box[] = [{ xMm: -2, yMm: -2, widthMm: 89.6, heightMm: 12 }];
+    for (const size of [
+      { widthMm: 40, heightMm: 6 },
+      { widthMm: 22, heightMm: 29.3 },
+      { widthMm: 40, heightMm: 6 },
+      { widthMm: 14, heightMm: 14 },
+    ]) {
+      const at = freeSpot(card, size, placed);
+      const box = { ...at, ...size };
+      for (const other of placed)
+        expect(
+          boxesInMarquee(
+            [{ ...other, id: 'o' }],
+            { x: box.xMm, y: box.yMm },
+            { x: box.xMm + box.widthMm, y: box.yMm + box.heightMm },
+          ),
+        ).toEqual([]);
+      expect(box.xMm + box.widthMm).toBeLessThanOrEqual(card.widthMm - card.safeMarginMm);
+      expect(box.yMm + box.heightMm).toBeLessThanOrEqual(card.heightMm - card.safeMarginMm);
+      placed.push(box);
+    }
+    // Below the band (12 mm − 2 mm bleed) with the 1 mm gap.
+    expect(placed[1]!.yMm).toBe(11);
+  });
+
+  it('avoids a rotated element by its extent on the card', () => {
+    const rotated: Box = { xMm: 3, yMm: 3, widthMm: 20, heightMm: 4, rotation: 90 };
+    const at = freeSpot(card, { widthMm: 10, heightMm: 10 }, [rotated]);
+    const e = extentOf(rotated);
+    expect(at.xMm >= e.right + 1 || at.yMm >= e.bottom + 1).toBe(true);
+  });
+
+  it('falls back to the centre, shifted per element, when the card is full', () => {
+    const full: Box[] = [{ xMm: 0, yMm: 0, widthMm: 85.6, heightMm: 54 }];
+    expect(freeSpot(card, { widthMm: 20, heightMm: 10 }, full)).toEqual({ xMm: 34.8, yMm: 24 });
   });
 });

@@ -1,10 +1,20 @@
 // The card designer's editing state: the layout as edited (the schema's model, nothing added), the
 // face shown, the selection, zoom and snapping settings, and the undo history. Every change goes
 // through `commit`, so undo/redo covers all of them; the geometry is core/layout/geometry.ts.
-import { alignBoxes, distributeBoxes, roundMm, type AlignMode, type Guide } from '@core/layout/geometry.ts';
+import {
+  alignBoxes,
+  distributeBoxes,
+  freeSpot,
+  roundMm,
+  type AlignMode,
+  type Guide,
+} from '@core/layout/geometry.ts';
 import { History } from '@core/layout/history.ts';
-import { newElement, type ElementType, type FaceName } from '@core/layout/model.ts';
-import type { CardLayout, LayoutElement } from '@core/types/generated/index.ts';
+import { newElement, uniqueId, type ElementType, type FaceName } from '@core/layout/model.ts';
+import type { CardLayout, LayoutElement, Style } from '@core/types/generated/index.ts';
+
+/** How far a paste or duplicate lands from the original (mm), so the copy is seen at once. */
+const PASTE_OFFSET_MM = 2;
 
 const EDITABLE_BOX = ['xMm', 'yMm', 'widthMm', 'heightMm'] as const;
 
@@ -35,6 +45,9 @@ export class LayoutEditor {
   canRedo = $state(false);
   /** The layout as last saved (JSON), for “unsaved changes”. */
   saved = $state('');
+  /** Elements copied with Ctrl+C / Ctrl+X (kept in the editor: they paste on either face). */
+  clipboard = $state<LayoutElement[]>([]);
+  private pasteCount = 0;
   private history: History<CardLayout>;
 
   constructor(layout: CardLayout) {
@@ -175,22 +188,102 @@ export class LayoutEditor {
   }
 
   add(type: ElementType, field?: string): LayoutElement {
-    const { widthMm, heightMm } = this.card;
+    const { widthMm } = this.card;
     const el = newElement(this.layout, type, { xMm: 0, yMm: 0 }, field);
-    // Centred on the card, a little lower for each element already there so new ones do not stack.
-    const offset = (this.elements.length % 6) * 2;
-    el.xMm = roundMm(Math.max(0, (widthMm - el.widthMm) / 2 + offset));
-    el.yMm = roundMm(Math.max(0, (heightMm - el.heightMm) / 2 + offset));
     if (type === 'band') {
       el.xMm = -this.card.bleedMm;
       el.widthMm = roundMm(widthMm + 2 * this.card.bleedMm);
       el.yMm = 0;
+    } else {
+      // The first free place in the safe area, so elements added one after another do not stack.
+      const at = freeSpot(this.card, el, this.elements);
+      el.xMm = at.xMm;
+      el.yMm = at.yMm;
     }
     const top = Math.max(0, ...this.elements.map((e) => e.z ?? 0));
     if (type !== 'band') el.z = top + 1;
     this.commit(this.withElements((els) => [...els, el]));
     this.selection = [el.id];
     return el;
+  }
+
+  /** Ctrl+C: the selected elements (in stacking order) go to the editor's clipboard. */
+  copySelected(): number {
+    const picked = stackOrder(this.selected);
+    if (picked.length === 0) return 0;
+    this.clipboard = picked.map((e) => structuredClone($state.snapshot(e)) as LayoutElement);
+    this.pasteCount = 0;
+    return picked.length;
+  }
+
+  /** Ctrl+X: copy, then remove (locked elements stay). */
+  cutSelected(): number {
+    const n = this.copySelected();
+    this.removeSelected();
+    return n;
+  }
+
+  /**
+   * Ctrl+V: the clipboard onto the face shown, each paste 2 mm further down and right, with new
+   * ids, on top of the stack, unlocked and selected — one undo step.
+   */
+  paste(): void {
+    if (this.clipboard.length === 0) return;
+    this.pasteCount++;
+    this.insertCopies(this.clipboard, PASTE_OFFSET_MM * this.pasteCount);
+  }
+
+  /** Ctrl+D: copies of the selection next to it, without touching the clipboard. */
+  duplicate(): void {
+    const picked = stackOrder(this.selected);
+    if (picked.length) this.insertCopies(picked, PASTE_OFFSET_MM);
+  }
+
+  private insertCopies(originals: readonly LayoutElement[], offsetMm: number): void {
+    const next = structuredClone($state.snapshot(this.layout)) as CardLayout;
+    const face = next[this.face] ?? { elements: [] };
+    next[this.face] = face;
+    let top = Math.max(0, ...face.elements.map((e) => e.z ?? 0));
+    const ids: string[] = [];
+    for (const original of originals) {
+      const copy = structuredClone($state.snapshot(original)) as LayoutElement;
+      // uniqueId sees the copies already added, because they are in `next`.
+      copy.id = uniqueId(next, original.id.replace(/\d+$/, '') || original.type);
+      copy.xMm = roundMm(copy.xMm + offsetMm);
+      copy.yMm = roundMm(copy.yMm + offsetMm);
+      delete copy.locked;
+      copy.z = ++top;
+      face.elements.push(copy);
+      ids.push(copy.id);
+    }
+    this.commit(next);
+    this.selection = ids;
+  }
+
+  /**
+   * One text style property (font, size, weight, colour …) of every selected, unlocked text and
+   * field element at once; `undefined` removes it. One undo step per property while it is edited.
+   */
+  setSelectedStyle(name: keyof Style, value: unknown): void {
+    const ids = this.selected
+      .filter((e) => !e.locked && (e.type === 'field' || e.type === 'text'))
+      .map((e) => e.id);
+    if (ids.length === 0) return;
+    this.commit(
+      this.withElements((els) =>
+        els.map((el) => {
+          if (!ids.includes(el.id)) return el;
+          const style = { ...(el.style ?? {}) } as Record<string, unknown>;
+          if (value === undefined || value === '') delete style[name];
+          else style[name] = value;
+          const out = { ...el } as LayoutElement & { style?: Style };
+          if (Object.keys(style).length === 0) delete out.style;
+          else out.style = style as Style;
+          return out;
+        }),
+      ),
+      `multi:${ids.join(',')}:style.${name}`,
+    );
   }
 
   removeSelected(): void {

@@ -82,6 +82,13 @@ export const layoutsApi = {
       'GET',
       `${ev(event)}/layout-records?${new URLSearchParams({ kind, cardType, q }).toString()}`,
     ),
+  sampleValues: async (event: string, recordId: number, cardType: string) =>
+    (
+      await requestJson<{ values: Record<string, string> }>(
+        'GET',
+        `${ev(event)}/layout-records/${recordId}/values?${new URLSearchParams({ cardType }).toString()}`,
+      )
+    ).values,
   /** URL of an asset for <img> on the canvas (`assets/x.png`). */
   assetUrl: (event: string, path: string) =>
     `/api${ev(event)}/layout-assets/${encodeURIComponent(path.replace(/^assets\//, ''))}`,
