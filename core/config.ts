@@ -19,6 +19,55 @@ export interface TesseraConfig {
   maxUploadBytes: number;
   /** Backups (core/ops/backup): where, when, how many, and whether the data keys go along. */
   backup: BackupConfig;
+  /** Request logs, slow-request threshold, /metrics access (core/ops). */
+  ops: OpsConfig;
+  /** Cards (core/cards): whether this process takes print jobs off the queue, and the verify URL. */
+  cards: CardsConfig;
+}
+
+export interface CardsConfig {
+  /** Run the print worker in this process (off: a server that only answers requests). */
+  printWorker: boolean;
+  /** Address the QR code of a card opens (`<publicUrl>/v/<token>`); unset, the QR holds the bare token. */
+  publicUrl: string | undefined;
+}
+
+function cardsConfig(env: NodeJS.ProcessEnv): CardsConfig {
+  const worker = (env.TESSERA_PRINT_WORKER ?? 'on').trim();
+  if (!['on', 'off', '1', '0', 'true', 'false'].includes(worker)) {
+    throw new Error(`环境变量 TESSERA_PRINT_WORKER="${worker}" 只能是 on 或 off`);
+  }
+  const url = env.TESSERA_PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined;
+  if (url && !/^https?:\/\/[^\s/]+/.test(url)) {
+    throw new Error(
+      `环境变量 TESSERA_PUBLIC_URL="${url}" 应为 http(s):// 开头的网址，例如 https://zhizheng.example.cn`,
+    );
+  }
+  return { printWorker: !['off', '0', 'false'].includes(worker), publicUrl: url };
+}
+
+export interface OpsConfig {
+  /** A request slower than this goes to the slow-request log too. */
+  slowMs: number;
+  /** Size at which a request log file is rotated (rotating-file-stream syntax: 10M, 500K). */
+  logMaxSize: string;
+  /** Rotated request log files kept (each log; older ones are deleted). */
+  logKeep: number;
+  /** Bearer token that may read /metrics without a session (a Prometheus scraper); undefined = admins only. */
+  metricsToken: string | undefined;
+}
+
+function opsConfig(env: NodeJS.ProcessEnv): OpsConfig {
+  const size = env.TESSERA_LOG_MAX_SIZE?.trim() || '50M';
+  if (!/^\d+[BKMG]$/.test(size)) {
+    throw new Error(`环境变量 TESSERA_LOG_MAX_SIZE="${size}" 应为数字加单位 B/K/M/G，例如 50M`);
+  }
+  return {
+    slowMs: intFromEnv('TESSERA_SLOW_MS', 500, env),
+    logMaxSize: size,
+    logKeep: intFromEnv('TESSERA_LOG_KEEP', 14, env),
+    metricsToken: env.TESSERA_METRICS_TOKEN || undefined,
+  };
 }
 
 export interface BackupConfig {
@@ -80,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TesseraConfig 
     secureCookies: env.TESSERA_SECURE_COOKIES === '1' || env.TESSERA_SECURE_COOKIES === 'true',
     maxUploadBytes: intFromEnv('TESSERA_MAX_UPLOAD_MB', 1024, env) * 1024 * 1024,
     backup: backupConfig(env),
+    ops: opsConfig(env),
+    cards: cardsConfig(env),
   };
 }
 

@@ -24,8 +24,13 @@ import { Review } from './review/review.ts';
 import { DEFAULT_IMPORT_LIMITS } from './import/types.ts';
 import { Tasks } from './tasks/tasks.ts';
 import { Backups } from './ops/backup/backups.ts';
+import { Search } from './search/search.ts';
+import { Reports } from './reports/reports.ts';
 import { CardLayouts } from './layout/layouts.ts';
 import { SharedRenderBrowser } from './render/shared.ts';
+import { Cards } from './cards/cards.ts';
+import { Inspections } from './ops/inspect/inspections.ts';
+import { Metrics } from './ops/monitor/metrics.ts';
 
 /** The engine: every core service over one database. Server and CLI are skins over this. */
 export interface Engine {
@@ -53,10 +58,20 @@ export interface Engine {
   sensitive: SensitiveData;
   /** Full and incremental backups of the database and stored files; the server's schedule. */
   backups: Backups;
+  /** 综合查询: one box for ID number, card number, plate, name or unit. */
+  search: Search;
+  /** 统计报表: counts per unit, card type, status, zone and day; the .xlsx export. */
+  reports: Reports;
   /** One Chromium for the whole process (previews, proofs), started on first use. */
   renderer: SharedRenderBrowser;
   /** The card designer: layouts in the event's draft, art, previews with real records. */
   layouts: CardLayouts;
+  /** 证件制作 / 证件管理 / 扫码核验: print jobs on the PostgreSQL queue, card lifecycle, signed QR tokens. */
+  cards: Cards;
+  /** 巡检报告: health, security, response times, database, backups, disk; HTML and PDF. */
+  inspections: Inspections;
+  /** Prometheus metrics of this process (/metrics). */
+  metrics: Metrics;
   /** Outcome of loading plugins/ at start, broken ones included. */
   pluginLoad: PluginLoadResult[];
   close(): Promise<void>;
@@ -84,6 +99,7 @@ export async function createEngine(config: TesseraConfig, options: EngineOptions
     const mappingProfiles = new MappingProfiles(db, events, audit);
     const backups = new Backups(config, db, tasks, audit);
     const renderer = new SharedRenderBrowser();
+    const cards = new Cards(config, db, { events, records, photos, sensitive, audit, tasks, renderer }, log);
     const setup = new EventSetup(db, events, pluginStore, plugins, audit);
     const engine: Engine = {
       config,
@@ -116,12 +132,18 @@ export async function createEngine(config: TesseraConfig, options: EngineOptions
       setup,
       renderer,
       layouts: new CardLayouts(db, events, setup, records, photos, renderer),
+      cards,
       pluginStore,
       sensitive,
       backups,
+      search: new Search(db, events, sensitive),
+      reports: new Reports(db, events),
+      inspections: new Inspections(config, db, backups, tasks, audit, renderer, () => engine.pluginLoad),
+      metrics: new Metrics(db),
       pluginLoad: [],
       close: async () => {
         await backups.close();
+        await cards.stop();
         await renderer.close();
         await tasks.drain();
         await db.close();

@@ -35,7 +35,7 @@ export interface TesseraApp {
 export function createApp(engine: Engine, log: (message: string) => void = console.error): TesseraApp {
   const app = new Koa<TesseraState>();
   app.proxy = process.env.TESSERA_TRUST_PROXY === '1';
-  const requestLog = new RequestLog(engine.config.dataDir);
+  const requestLog = new RequestLog(engine.config.dataDir, engine.config.ops, engine.metrics);
   const router = new Router<TesseraState>();
   for (const route of allRoutes()) {
     router.register(route.path, [route.method], [

@@ -6,7 +6,9 @@ import { TesseraError } from '../core/errors.ts';
 import { formatIssue, loadPluginFolder } from '../core/plugins/index.ts';
 import { startServer } from './serve.ts';
 import { registerBackupCommands } from './cli-backup.ts';
+import { registerSeedCommand } from './cli-seed.ts';
 import { registerLegacyCommand } from './cli-legacy.ts';
+import { registerInspectCommand } from './cli-inspect.ts';
 
 /** `serve` keeps running; every other command exits with its own code when done. */
 let keepRunning = false;
@@ -404,7 +406,9 @@ program
   );
 
 registerBackupCommands(program);
+registerSeedCommand(program);
 registerLegacyCommand(program);
+registerInspectCommand(program);
 
 program
   .command('gen-types')

@@ -25,6 +25,8 @@ export async function startServer(
     const interrupted = await engine.tasks.recoverInterrupted();
     if (interrupted) log(`上次运行中断的任务 ${interrupted} 个，已标记为“已中断”`);
     await engine.backups.serverStarted(log);
+    // The print queue, and its worker unless TESSERA_PRINT_WORKER=off (jobs left running are resumed).
+    await engine.cards.start();
     const { app, requestLog } = createApp(engine, log);
     const server = await listen(app, config.port, config.host);
     const address = server.address();

@@ -37,6 +37,19 @@ export const CARD_STATUS_LABELS: Record<CardStatus, string> = {
   replaced: '已补制替换',
 };
 
+/** The operator's actions on a card, and the states each may start from (server and screens). */
+export const CARD_ACTION_FROM = {
+  issue: ['printed', 'returned'],
+  return: ['issued'],
+  lost: ['printed', 'issued'],
+  damaged: ['printed', 'issued', 'returned'],
+  revoke: ['queued', 'printed', 'issued', 'returned', 'lost', 'damaged'],
+  // A reprint of a live card replaces it; of a lost/damaged/returned one, follows it.
+  reprint: ['printed', 'issued', 'returned', 'lost', 'damaged'],
+} as const satisfies Record<string, readonly CardStatus[]>;
+
+export type CardOperatorAction = keyof typeof CARD_ACTION_FROM;
+
 export type CardAction =
   | 'queue'
   | 'print'

@@ -1,4 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -47,4 +53,46 @@ export function loadDataKeys(dataDir: string, env: NodeJS.ProcessEnv = process.e
     encryptionKey: fromBase64(stored.encryptionKey, 'secrets.json encryptionKey'),
     hashKey: fromBase64(stored.hashKey, 'secrets.json hashKey'),
   };
+}
+
+/** The Ed25519 key pair that signs the QR tokens of cards (core/cards/verify.ts). */
+export interface SigningKeys {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+const signingKeysFrom = (pkcs8Base64: string, name: string): SigningKeys => {
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key: Buffer.from(pkcs8Base64, 'base64'), format: 'der', type: 'pkcs8' });
+  } catch {
+    throw new Error(`${name} 不是有效的 Ed25519 私钥（PKCS#8 DER 的 base64）`);
+  }
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`${name} 不是 Ed25519 私钥`);
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+};
+
+/**
+ * The card-signing key: TESSERA_VERIFY_KEY (base64 PKCS#8 DER) when set, else generated once into
+ * <data>/verify-key.json (mode 600) beside secrets.json. A file of its own, created with `wx` like
+ * secrets.json, so two processes starting together agree on one key. It is backed up with the
+ * other stored files: losing it would make every printed QR code unverifiable.
+ */
+export function loadSigningKeys(dataDir: string, env: NodeJS.ProcessEnv = process.env): SigningKeys {
+  if (env.TESSERA_VERIFY_KEY) return signingKeysFrom(env.TESSERA_VERIFY_KEY, 'TESSERA_VERIFY_KEY');
+  const file = path.join(dataDir, 'verify-key.json');
+  let stored: { privateKey: string };
+  try {
+    stored = JSON.parse(readFileSync(file, 'utf8')) as typeof stored;
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    const { privateKey } = generateKeyPairSync('ed25519');
+    stored = { privateKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64') };
+    try {
+      writeFileSync(file, JSON.stringify(stored), { mode: 0o600, flag: 'wx' });
+    } catch {
+      stored = JSON.parse(readFileSync(file, 'utf8')) as typeof stored;
+    }
+  }
+  return signingKeysFrom(stored.privateKey, 'verify-key.json privateKey');
 }

@@ -9,6 +9,8 @@ export interface Database {
   models: Models;
   /** Where the data lives, with the password left out, for logs and health. */
   describe: string;
+  /** The connection string, for clients outside the Sequelize pool (the print queue, its locks). */
+  url: string;
   embedded: EmbeddedHandle | undefined;
   close(): Promise<void>;
 }
@@ -39,6 +41,7 @@ export async function openDatabase(
     sequelize,
     models: initModels(sequelize),
     describe: `${embedded ? 'embedded' : 'external'} postgres://${parsed.hostname}:${parsed.port}${parsed.pathname}`,
+    url,
     embedded,
     async close() {
       await sequelize.close();

@@ -7,6 +7,8 @@ import * as photos from './migrations/0004-photos.ts';
 import * as importStaging from './migrations/0005-import.ts';
 import * as review from './migrations/0006-review.ts';
 import * as cards from './migrations/0007-cards.ts';
+import * as searchReports from './migrations/0008-search-reports.ts';
+import * as ops from './migrations/0009-ops.ts';
 import * as legacy from './migrations/0010-legacy.ts';
 
 /** Listed explicitly (not globbed) so the same list works from source and from a build. */
@@ -18,6 +20,8 @@ const migrations = [
   { name: '0005-import', ...importStaging },
   { name: '0006-review', ...review },
   { name: '0007-cards', ...cards },
+  { name: '0008-search-reports', ...searchReports },
+  { name: '0009-ops', ...ops },
   { name: '0010-legacy', ...legacy },
 ];
 

@@ -20,6 +20,7 @@ export type SystemFieldKey =
   | 'unitName'
   | 'zoneNames'
   | 'verifyToken'
+  | 'verifyUrl'
   | 'issueDate';
 
 export const SYSTEM_FIELDS: readonly SystemField[] = [
@@ -32,6 +33,12 @@ export const SYSTEM_FIELDS: readonly SystemField[] = [
   { key: 'unitName', label: '申报单位', description: '提交该记录的单位名称' },
   { key: 'zoneNames', label: '通行区域', description: '本证可进入的区域名称，以顿号分隔' },
   { key: 'verifyToken', label: '核验码', description: '现场扫码核验证件真伪与状态的令牌（二维码内容）' },
+  {
+    key: 'verifyUrl',
+    label: '核验网址',
+    description:
+      '打开即核验的网址（<系统网址>/v/<核验码>；未设置 TESSERA_PUBLIC_URL 时即核验码），二维码通常绑定它',
+  },
   { key: 'issueDate', label: '签发日期', description: '证件签发（打印）日期，YYYY-MM-DD' },
 ];
 

@@ -1,4 +1,4 @@
-import { Op, UniqueConstraintError, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, UniqueConstraintError, type WhereOptions } from 'sequelize';
 import type { ReviewFlag } from '../review/views.ts';
 import type { SessionUser } from '../auth/accounts.ts';
 import type { AuditLog } from '../audit.ts';
@@ -40,6 +40,9 @@ const COLUMN_OF: Record<string, Record<string, keyof EventRecord>> = {
 };
 /** The sensitive number of each kind: stored encrypted + hashed + masked, never in `data`. */
 export const ID_FIELD: Record<string, string> = { person: 'idNumber', vehicle: 'driverIdNumber' };
+
+/** Roles that may still change a record once its card is printed (the change goes back to review). */
+const CARD_EDIT_ROLES: readonly string[] = ['admin', 'operator'];
 
 /** Roles that may read a full ID number (each read audited). */
 export const FULL_ID_ROLES = ['admin', 'clerk', 'reviewer', 'operator'] as const;
@@ -203,6 +206,21 @@ export class Records {
     if (record.status === 'submitted') {
       throw new TesseraError('record_locked', '该记录正在审核中，审核完成前不能修改', 409);
     }
+    const liveCard = await this.liveCard(id);
+    if (liveCard?.inJob) {
+      throw new TesseraError(
+        'card_in_production',
+        `该记录的证件 ${liveCard.cardNumber} 正在制作任务中，制作完成（或取消任务）后才能修改`,
+        409,
+      );
+    }
+    // A printed card shows what was approved: after printing only the office (admin, operator)
+    // changes the record; the change goes back to review and the card shows it must be reprinted.
+    if (liveCard && liveCard.status !== 'queued' && !CARD_EDIT_ROLES.includes(actor.role)) {
+      throw new TesseraError('record_printed', '已制证，修改须由制证员补制', 409, {
+        card: { id: liveCard.id, cardNumber: liveCard.cardNumber, status: liveCard.status },
+      });
+    }
     // The form shows the ID number masked; sent back unchanged (or left out) it means "keep the stored one".
     const idField = ID_FIELD[record.kind];
     if (
@@ -260,9 +278,32 @@ export class Records {
       'record_update',
       { userId: actor.id, username: actor.username, ip: actor.ip },
       { type: 'record', id, eventId: event.id },
-      { changed, ...(backToReview ? { backToReview: true } : {}) },
+      {
+        changed,
+        ...(backToReview ? { backToReview: true } : {}),
+        ...(liveCard && changed.length > 0 ? { cardToReprint: liveCard.cardNumber } : {}),
+      },
     );
     return this.view(await this.load(event.id, id, actor), plugin, true);
+  }
+
+  /** The record's live card (core/cards), and whether a print job is working on it. */
+  private async liveCard(recordId: number) {
+    const [row] = await this.db.sequelize.query<{
+      id: string;
+      card_number: string;
+      status: string;
+      in_job: boolean;
+    }>(
+      `SELECT c.id, c.card_number, c.status,
+              (c.status = 'queued' AND j.status IN ('queued', 'running')) IS TRUE AS in_job
+         FROM cards c LEFT JOIN print_jobs j ON j.id = c.print_job_id
+        WHERE c.record_id = :recordId AND c.status IN ('queued', 'printed', 'issued')`,
+      { type: QueryTypes.SELECT, replacements: { recordId } },
+    );
+    return row
+      ? { id: Number(row.id), cardNumber: row.card_number, status: row.status, inJob: row.in_job }
+      : null;
   }
 
   private async load(eventId: number, id: number, actor: Actor): Promise<EventRecord> {

@@ -103,8 +103,14 @@ export function cardContext(record: CardRecord, o: CardContextOptions): CardReco
     unitCode,
     unitName: present(record.unitName) ? String(record.unitName) : '',
     zoneNames,
-    // Without an issued token (the card lifecycle issues them), the QR carries the card number.
+    // Without a signed token (a print job gives each card one: core/cards/verify.ts), as in
+    // previews and proofs, the QR carries the card number.
     verifyToken: present(record.verifyToken) ? String(record.verifyToken) : cardNumber,
+    verifyUrl: present(record.verifyUrl)
+      ? String(record.verifyUrl)
+      : present(record.verifyToken)
+        ? String(record.verifyToken)
+        : cardNumber,
     issueDate,
     validFrom: cardType.validFrom ?? event.startDate,
     validTo: cardType.validTo ?? event.endDate,

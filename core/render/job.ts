@@ -53,6 +53,10 @@ export interface RenderJobOptions {
   issueDate?: string;
   /** Cards per HTML document (per page.pdf()). */
   chunkSize?: number;
+  /** Called after each run of cards has printed: cards done so far, of all. */
+  onProgress?: (done: number, total: number) => void;
+  /** Stops the job between runs (a cancelled print job, a server shutting down): it rejects with the reason. */
+  signal?: AbortSignal;
 }
 
 export interface RenderProblem {
@@ -303,8 +307,10 @@ export async function renderCards(o: RenderJobOptions): Promise<RenderResult> {
     return p;
   };
   let next = 0;
+  let cardsDone = 0;
   const worker = async () => {
     while (next < batch.chunks) {
+      o.signal?.throwIfAborted();
       const k = next++;
       // Keep one run ahead per tab, so Node prepares while Chromium prints.
       for (let j = k + 1; j < Math.min(batch.chunks, k + 1 + o.browser.tabs); j++) prepare(j);
@@ -319,6 +325,8 @@ export async function renderCards(o: RenderJobOptions): Promise<RenderResult> {
       }
       runs[k] = result.pdf;
       join();
+      cardsDone += run.cards.length;
+      o.onProgress?.(cardsDone, batch.contexts.length);
       for (const fp of run.faceProblems) {
         for (const p of fp.problems) problems.push(batch.problem(fp.card, fp.face, p));
       }
@@ -344,6 +352,7 @@ export async function renderCards(o: RenderJobOptions): Promise<RenderResult> {
   };
   await Promise.all(Array.from({ length: Math.min(o.browser.tabs, batch.chunks) }, worker));
   await joining;
+  o.signal?.throwIfAborted();
   const rendered = performance.now();
 
   const pdf = await finisher.save();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
 import type { Database } from '../db/connection.ts';
 import { TesseraError } from '../errors.ts';
 
@@ -120,6 +120,44 @@ export class Tasks {
     return view(row!);
   }
 
+  /**
+   * Creates a queued task without running it here: work that a queue hands to some worker process
+   * later (print jobs), which then runs it with `attach`.
+   */
+  async create(def: TaskDefinition, transaction?: Transaction): Promise<TaskView> {
+    const [row] = await this.db.sequelize.query<TaskRow>(
+      `INSERT INTO tasks (id, type, event_id, unit_id, created_by, status)
+       VALUES (:id, :type, :eventId, :unitId, :createdBy, 'queued') RETURNING *`,
+      {
+        type: QueryTypes.SELECT,
+        transaction,
+        replacements: {
+          id: randomUUID(),
+          type: def.type,
+          eventId: def.eventId ?? null,
+          unitId: def.unitId ?? null,
+          createdBy: def.createdBy ?? null,
+        },
+      },
+    );
+    return view(row!);
+  }
+
+  /**
+   * Runs `work` as the task `id` (made by `create`, maybe in another process) and waits for it.
+   * Outside the in-process slots: the queue that hands out the work already limits how much runs.
+   */
+  async attach<T>(id: string, work: (task: TaskProgress) => Promise<T>): Promise<TaskView> {
+    const run = this.run(id, work, false);
+    this.inFlight.add(run);
+    try {
+      await run;
+    } finally {
+      this.inFlight.delete(run);
+    }
+    return this.get(id);
+  }
+
   /** Runs `work` as a task and waits for it (the CLI does; so do tests). */
   async runNow<T>(def: TaskDefinition, work: (task: TaskProgress) => Promise<T>): Promise<TaskView> {
     const task = await this.start(def, work);
@@ -153,8 +191,8 @@ export class Tasks {
     this.waiting.shift()?.();
   }
 
-  private async run<T>(id: string, work: (task: TaskProgress) => Promise<T>): Promise<void> {
-    await this.slot();
+  private async run<T>(id: string, work: (task: TaskProgress) => Promise<T>, slot = true): Promise<void> {
+    if (slot) await this.slot();
     let last = 0;
     let pending: Promise<unknown> = Promise.resolve();
     let state = {
@@ -222,7 +260,7 @@ export class Tasks {
         )
         .catch(() => undefined);
     } finally {
-      this.release();
+      if (slot) this.release();
     }
   }
 

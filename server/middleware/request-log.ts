@@ -1,17 +1,43 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { Next } from 'koa';
+import { createStream, type RotatingFileStream } from 'rotating-file-stream';
+import type { OpsConfig } from '../../core/config.ts';
+import { logsDir, REQUEST_LOG, rotatedName, SLOW_LOG } from '../../core/ops/logs/files.ts';
+import type { RequestLogEntry } from '../../core/ops/logs/views.ts';
+import type { Metrics } from '../../core/ops/monitor/metrics.ts';
 import type { ApiContext } from '../route-table.ts';
 
-/** One JSON line per request in <data>/logs/requests.jsonl, for the inspection report and the log viewer. */
+/**
+ * One JSON line per request in <data>/logs/requests.jsonl (rotated by size and daily, the newest
+ * TESSERA_LOG_KEEP rotated files kept), slow ones also in slow-requests.jsonl, and every request in
+ * the /metrics histogram. Read by the log viewer and the inspection report (core/ops/logs).
+ */
 export class RequestLog {
-  private readonly stream: WriteStream;
+  private readonly stream: RotatingFileStream;
+  private readonly slowStream: RotatingFileStream;
 
-  constructor(dataDir: string) {
-    const dir = path.join(dataDir, 'logs');
+  constructor(
+    dataDir: string,
+    private readonly config: OpsConfig,
+    private readonly metrics?: Metrics,
+  ) {
+    const dir = logsDir(dataDir);
     mkdirSync(dir, { recursive: true });
-    this.stream = createWriteStream(path.join(dir, 'requests.jsonl'), { flags: 'a' });
+    const open = (base: string) => {
+      const stream = createStream(rotatedName(base), {
+        path: dir,
+        size: config.logMaxSize,
+        interval: '1d',
+        maxFiles: config.logKeep || undefined,
+        history: `.${base}.history`,
+      });
+      // A full disk or a removed folder must never take a request down with it.
+      stream.on('error', () => undefined);
+      return stream;
+    };
+    this.stream = open(REQUEST_LOG);
+    this.slowStream = open(SLOW_LOG);
   }
 
   middleware() {
@@ -23,26 +49,33 @@ export class RequestLog {
         await next();
       } finally {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        this.write({
+        const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? null;
+        const entry: RequestLogEntry = {
           at: new Date().toISOString(),
           id: ctx.state.requestId,
           method: ctx.method,
           path: ctx.path,
-          route: (ctx as { _matchedRoute?: string })._matchedRoute ?? null,
+          route,
           status: ctx.status,
           ms: Math.round(ms * 10) / 10,
           user: ctx.state.user?.username ?? null,
           ip: ctx.ip,
-        });
+        };
+        if (ms >= this.config.slowMs) entry.slow = true;
+        this.write(entry);
+        this.metrics?.observeRequest(ctx.method, route, ctx.status, ms / 1000);
       }
     };
   }
 
-  write(entry: object): void {
-    this.stream.write(`${JSON.stringify(entry)}\n`);
+  write(entry: RequestLogEntry): void {
+    const line = `${JSON.stringify(entry)}\n`;
+    this.stream.write(line);
+    if (entry.slow) this.slowStream.write(line);
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.stream.end(resolve));
+    const end = (s: RotatingFileStream) => new Promise<void>((resolve) => s.end(() => resolve()));
+    return Promise.all([end(this.stream), end(this.slowStream)]).then(() => undefined);
   }
 }

@@ -210,6 +210,14 @@ describe('roles and unit scoping', () => {
     const publicRoutes = allRoutes()
       .filter((r) => r.access === 'public')
       .map((r) => `${r.method} ${r.path}`);
-    expect(publicRoutes.sort()).toEqual(['GET /api/health', 'GET /api/openapi.json', 'POST /api/auth/login']);
+    // /metrics checks its own rule (an admin session or the scraper's bearer token): test/integration/ops-monitoring.test.ts.
+    expect(publicRoutes.sort()).toEqual([
+      'GET /api/health',
+      'GET /api/openapi.json',
+      // The public key of the QR tokens: gate apps check cards offline with it.
+      'GET /api/verify/key',
+      'GET /metrics',
+      'POST /api/auth/login',
+    ]);
   });
 });

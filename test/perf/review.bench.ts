@@ -1,9 +1,10 @@
 // Issue target: the review screen for a 500-record batch with its context (the unit's declaration
 // summary, history, duplicate hints) opens in ≤ 300 ms server time with 1,000,000 records in the
-// database. The million rows go in by SQL (spread over 2,000 units and two events); the batch's
-// 500 are declared through the records service, so their ID numbers are sealed and hashed for real.
+// database. The million rows come from the seed (core/seed, spread over 2,000 units and two
+// events); the batch's 500 are declared through the records service.
 import { bench, describe } from 'vitest';
 import { createEngine } from '../../core/engine.ts';
+import { seed } from '../../core/seed/seed.ts';
 import { residentId } from '../support/id-numbers.ts';
 import { testConfig } from '../support/harness.ts';
 
@@ -20,38 +21,18 @@ describe('review', () => {
         const q = (sql: string, replacements: Record<string, unknown> = {}) =>
           engine.db.sequelize.query(sql, { replacements });
         const fillStart = performance.now();
-        await q(
-          `INSERT INTO units (code, name) SELECT 'B' || lpad(i::text, 4, '0'), '压测单位' || i FROM generate_series(1, 2000) i`,
-        );
-        const [events] = (await q('SELECT id, plugin_version_id FROM events ORDER BY id')) as [
-          { id: string; plugin_version_id: string }[],
-          unknown,
-        ];
+        const [events] = (await q('SELECT code FROM events ORDER BY id')) as [{ code: string }[], unknown];
         const [expo, other] = events;
-        // The bulk: people in both events, every status, card types of the demo plugin.
-        await q(
-          `INSERT INTO records (event_id, unit_id, kind, status, card_type, plugin_version_id, name, gender, id_type,
-                                id_number_hash, id_number_masked, organization, mobile, data, printed_at)
-           SELECT CASE WHEN i % 5 = 0 THEN :otherId::bigint ELSE :expoId::bigint END,
-                  (SELECT min(id) FROM units) + (i % 2000),
-                  'person',
-                  (ARRAY['draft','submitted','approved','approved','approved','rejected','returned'])[1 + i % 7],
-                  (ARRAY['VIP','STAFF','PRESS','SERVICE'])[1 + i % 4],
-                  CASE WHEN i % 5 = 0 THEN :otherVersion::bigint ELSE :expoVersion::bigint END,
-                  '压测' || i, CASE WHEN i % 2 = 0 THEN 'F' ELSE 'M' END, '1',
-                  decode(md5('bench' || i), 'hex'), '110101********' || lpad((i % 10000)::text, 4, '0'),
-                  '压测单位', '139' || lpad(i::text, 8, '0'), '{}'::jsonb,
-                  CASE WHEN i % 11 = 0 THEN now() END
-             FROM generate_series(1, :n) i`,
-          {
-            n: TOTAL - BATCH,
-            expoId: expo!.id,
-            otherId: (other ?? expo)!.id,
-            expoVersion: expo!.plugin_version_id,
-            otherVersion: (other ?? expo)!.plugin_version_id,
-          },
-        );
-        await q('ANALYZE records');
+        // The bulk, through the one seeding path (core/seed): people in both events (four in five
+        // in the reviewed one), every status, the plugin's card types, over 2,000 units.
+        const bulk = TOTAL - BATCH;
+        await seed(engine, {
+          event: expo!.code,
+          persons: other ? Math.round(bulk * 0.8) : bulk,
+          units: 2000,
+        });
+        if (other)
+          await seed(engine, { event: other.code, persons: bulk - Math.round(bulk * 0.8), units: 2000 });
         const fillMs = performance.now() - fillStart;
 
         // The unit's batch: 500 people declared properly, then submitted.

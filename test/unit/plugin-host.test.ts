@@ -466,7 +466,7 @@ describe('layout bindings', () => {
       role: 'field',
     });
     expect(bindings).toContainEqual({
-      field: 'verifyToken',
+      field: 'verifyUrl',
       pointer: '/front/elements/16/field',
       role: 'qrcode',
     });

@@ -37,6 +37,9 @@ export async function up({ context: sequelize }: { context: Sequelize }): Promis
       report jsonb,
       error text,
       attempts integer NOT NULL DEFAULT 0,
+      -- The queue's (pg-boss) job of the current attempt, and the process that last took it.
+      queue_job_id uuid,
+      worker text,
       created_by bigint REFERENCES users (id),
       created_at timestamptz NOT NULL DEFAULT now(),
       started_at timestamptz,

@@ -10,7 +10,8 @@ import { createBackup, type BackupProgress, type BackupTarget } from './create.t
 import { loadBackups, summarise } from './manifest.ts';
 import { connect, SERVER_LOCK } from './pg.ts';
 import { BackupScheduler } from './scheduler.ts';
-import type { BackupKind, BackupProblem, BackupSummary } from './types.ts';
+import type { BackupKind, BackupSummary } from './types.ts';
+import type { BackupOverview } from './views.ts';
 import { buildChains, verifyDirectory, type VerifyReport } from './verify.ts';
 
 export interface BackupActor {
@@ -19,25 +20,7 @@ export interface BackupActor {
   ip?: string | undefined;
 }
 
-/** What GET /api/admin/backups returns. */
-export interface BackupOverview {
-  dir: string;
-  schedule: {
-    enabled: boolean;
-    fullCron: string | null;
-    incrementalCron: string | null;
-    nextFull: string | null;
-    nextIncremental: string | null;
-    keepFull: number;
-    includeKeys: boolean;
-  };
-  /** Newest first. */
-  backups: (BackupSummary & { usable: boolean })[];
-  /** Manifest and chain problems (parts are checked by a verify run, not on every list). */
-  problems: BackupProblem[];
-  /** Recent backup and verify tasks, newest first: the running one, if any, first of all. */
-  tasks: TaskView[];
-}
+export type { BackupOverview } from './views.ts';
 
 export const BACKUP_TASK = 'backup';
 export const VERIFY_TASK = 'backup-verify';

@@ -4,7 +4,8 @@ import { readBlobIndex, readFileIndex } from './create.ts';
 import { blobPath, hashFile } from './files.ts';
 import { loadBackups, summarise, type LoadedBackup } from './manifest.ts';
 import { describeTime, parseTime } from './time.ts';
-import type { BackupProblem, BackupSummary } from './types.ts';
+import type { BackupProblem } from './types.ts';
+import type { VerifyReport } from './views.ts';
 
 export interface Chain {
   full: LoadedBackup;
@@ -196,13 +197,7 @@ export async function verifyParts(
   return problems;
 }
 
-export interface VerifyReport {
-  dir: string;
-  ok: boolean;
-  backups: (BackupSummary & { ok: boolean })[];
-  chains: { full: string; members: string[]; usable: number }[];
-  problems: BackupProblem[];
-}
+export type { VerifyReport };
 
 /** `tessera backup verify`: every manifest, every part, every blob, and the order of every chain. */
 export async function verifyDirectory(

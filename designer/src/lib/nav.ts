@@ -40,6 +40,33 @@ interface EventItemDef {
 const GLOBAL_ITEMS: readonly GlobalItemDef[] = [
   { id: 'events', label: '活动列表', path: '/events', roles: ALL_ROLES, activeOn: ['events'] },
   { id: 'new-event', label: '新建活动', path: '/events/new', roles: ['admin'], activeOn: ['newEvent'] },
+  {
+    id: 'verify',
+    label: '扫码核验',
+    path: '/verify',
+    // Staff at the gate or the desk; a unit has no cards of others to check.
+    roles: ALL_ROLES.filter((r) => r !== 'unit'),
+    activeOn: ['verify'],
+  },
+];
+
+/** 系统管理: the install as a whole, admins only. */
+const ADMIN_ITEMS: readonly GlobalItemDef[] = [
+  {
+    id: 'admin-backups',
+    label: '系统备份',
+    path: '/admin/backups',
+    roles: ['admin'],
+    activeOn: ['adminBackups'],
+  },
+  {
+    id: 'admin-inspections',
+    label: '巡检报告',
+    path: '/admin/inspections',
+    roles: ['admin'],
+    activeOn: ['adminInspections'],
+  },
+  { id: 'admin-logs', label: '运行日志', path: '/admin/logs', roles: ['admin'], activeOn: ['adminLogs'] },
 ];
 
 const EVENT_ITEMS: readonly EventItemDef[] = [
@@ -69,11 +96,41 @@ const EVENT_ITEMS: readonly EventItemDef[] = [
     activeOn: ['mappings'],
   },
   {
+    id: 'production',
+    label: '证件制作',
+    sub: '/production',
+    roles: ['admin', 'operator'],
+    activeOn: ['production'],
+  },
+  {
+    id: 'cards',
+    label: '证件管理',
+    sub: '/cards',
+    // Units follow their own cards read-only.
+    roles: ['admin', 'operator', 'unit'],
+    activeOn: ['cards', 'card'],
+  },
+  {
     id: 'layouts',
     label: '证件版式',
     sub: '/layouts',
     roles: ['admin', 'designer'],
     activeOn: ['layouts', 'layout'],
+  },
+  {
+    id: 'search',
+    label: '综合查询',
+    sub: '/search',
+    // Units search their own records only (the server confines them).
+    roles: ['admin', 'operator', 'reviewer', 'clerk', 'unit'],
+    activeOn: ['search'],
+  },
+  {
+    id: 'reports',
+    label: '统计报表',
+    sub: '/reports',
+    roles: ['admin', 'operator', 'reviewer'],
+    activeOn: ['reports'],
   },
   { id: 'event-setup', label: '活动设置', sub: '/setup', roles: ['admin'], activeOn: ['setup'] },
 ];
@@ -100,6 +157,11 @@ export function routeEventCode(route: Route): string | null {
     route.name === 'mappings' ||
     route.name === 'reviews' ||
     route.name === 'reviewBatch' ||
+    route.name === 'search' ||
+    route.name === 'reports' ||
+    route.name === 'production' ||
+    route.name === 'cards' ||
+    route.name === 'card' ||
     route.name === 'layouts' ||
     route.name === 'layout'
     ? route.code
@@ -130,5 +192,15 @@ export function navFor(role: Role, route: Route, eventTitle?: string): NavSectio
     }));
     if (items.length > 0) sections.push({ id: 'event', title: eventTitle ?? code, items });
   }
+  sections.push({
+    id: 'admin',
+    title: '系统管理',
+    items: ADMIN_ITEMS.filter((i) => i.roles.includes(role)).map((i) => ({
+      id: i.id,
+      label: i.label,
+      path: i.path,
+      active: i.activeOn.includes(route.name),
+    })),
+  });
   return sections.filter((s) => s.items.length > 0);
 }

@@ -20,11 +20,27 @@ export type Route =
   | { name: 'reviews'; code: string }
   /** One review batch: its records, the unit's declaration context, the decisions. */
   | { name: 'reviewBatch'; code: string; id: number }
+  /** 证件制作: printable records per card type, print jobs. */
+  | { name: 'production'; code: string }
+  /** 证件管理: the event's cards. */
+  | { name: 'cards'; code: string }
+  /** One card: its versions, history and actions. */
+  | { name: 'card'; code: string; id: number }
+  /** 扫码核验; `token` filled in when the page was opened from a scanned QR URL (`/v/:token`). */
+  | { name: 'verify'; token: string | null }
   /** 证件版式: the event's card layouts. */
   | { name: 'layouts'; code: string }
   /** The card designer for one layout. */
   | { name: 'layout'; code: string; layout: string }
+  /** 综合查询: one box for ID number, card number, plate, name or unit. */
+  | { name: 'search'; code: string }
+  /** 统计报表: counts per card type, unit, zone and day; the .xlsx export. */
+  | { name: 'reports'; code: string }
   | { name: 'newEvent' }
+  /** System administration (admin): 系统备份, 巡检报告, 运行日志. */
+  | { name: 'adminBackups' }
+  | { name: 'adminInspections' }
+  | { name: 'adminLogs' }
   | { name: 'notFound'; path: string };
 
 /** Tabs of the event setup page, in order. */
@@ -56,6 +72,15 @@ export function parse(path: string): Route {
   const clean = path.split('?')[0] ?? '';
   const parts = clean.split('/').filter((p) => p !== '');
   if (parts.length === 1 && parts[0] === 'login') return { name: 'login' };
+  if (parts[0] === 'verify' && parts.length <= 2) {
+    const token = parts.length === 2 ? safeDecode(parts[1] ?? '') : null;
+    if (parts.length === 1 || token) return { name: 'verify', token };
+  }
+  if (parts[0] === 'admin' && parts.length === 2) {
+    if (parts[1] === 'backups') return { name: 'adminBackups' };
+    if (parts[1] === 'inspections') return { name: 'adminInspections' };
+    if (parts[1] === 'logs') return { name: 'adminLogs' };
+  }
   if (parts[0] === 'events') {
     if (parts.length === 1) return { name: 'events' };
     if (parts.length === 2 && parts[1] === 'new') return { name: 'newEvent' };
@@ -86,11 +111,26 @@ export function parse(path: string): Route {
       if (code && /^\d+$/.test(parts[3] ?? '') && Number.isSafeInteger(id) && id > 0)
         return { name: 'reviewBatch', code, id };
     }
+    if (parts[2] === 'production' && parts.length === 3) {
+      const code = safeDecode(parts[1] ?? '');
+      if (code) return { name: 'production', code };
+    }
+    if (parts[2] === 'cards' && (parts.length === 3 || parts.length === 4)) {
+      const code = safeDecode(parts[1] ?? '');
+      if (code && parts.length === 3) return { name: 'cards', code };
+      const id = Number(parts[3]);
+      if (code && /^\d+$/.test(parts[3] ?? '') && Number.isSafeInteger(id) && id > 0)
+        return { name: 'card', code, id };
+    }
     if (parts[2] === 'layouts' && (parts.length === 3 || parts.length === 4)) {
       const code = safeDecode(parts[1] ?? '');
       const layout = parts.length === 4 ? safeDecode(parts[3] ?? '') : null;
       if (code && parts.length === 3) return { name: 'layouts', code };
       if (code && layout) return { name: 'layout', code, layout };
+    }
+    if ((parts[2] === 'search' || parts[2] === 'reports') && parts.length === 3) {
+      const code = safeDecode(parts[1] ?? '');
+      if (code) return { name: parts[2], code };
     }
     if (parts[2] === 'records' && (parts.length === 4 || parts.length === 5)) {
       const code = safeDecode(parts[1] ?? '');
@@ -154,6 +194,38 @@ export function layoutPath(code: string, layout: string): string {
   return `${layoutsPath(code)}/${encodeURIComponent(layout)}`;
 }
 
+export function cardsPath(code: string): string {
+  return `${eventPath(code)}/cards`;
+}
+
+export function cardPath(code: string, id: number): string {
+  return `${cardsPath(code)}/${id}`;
+}
+
+/** 扫码核验, with a token filled in when given. */
+export function verifyPath(token?: string): string {
+  return token ? `/verify/${encodeURIComponent(token)}` : '/verify';
+}
+
+/**
+ * A card's QR code holds `<origin>/v/<token>`; the server answers that path with the designer, which
+ * moves it to the hash route of 扫码核验 with the token filled in.
+ */
+function adoptScannedUrl(): void {
+  const match = /^\/v\/([^/]+)\/?$/.exec(window.location.pathname);
+  const token = match ? safeDecode(match[1] ?? '') : null;
+  if (!token) return;
+  window.history.replaceState(window.history.state, '', `/#${verifyPath(token)}`);
+}
+
+export function searchPath(code: string): string {
+  return `${eventPath(code)}/search`;
+}
+
+export function reportsPath(code: string): string {
+  return `${eventPath(code)}/reports`;
+}
+
 class Router {
   path = $state(currentPath());
   route: Route = $derived(parse(this.path));
@@ -178,4 +250,5 @@ class Router {
   }
 }
 
+adoptScannedUrl();
 export const router = new Router();

@@ -1,0 +1,280 @@
+import { QueryTypes } from 'sequelize';
+import type { SessionUser } from '../auth/accounts.ts';
+import type { CardStatus } from '../cards/views.ts';
+import type { Database } from '../db/connection.ts';
+import { TesseraError } from '../errors.ts';
+import type { Events } from '../events/events.ts';
+import {
+  REPORT_CARD_STATUSES,
+  REPORT_RECORD_STATUSES,
+  type ReportCardType,
+  type ReportCounts,
+  type ReportRecordStatus,
+  type StatisticsFilter,
+  type StatisticsReport,
+} from './views.ts';
+
+export type * from './views.ts';
+
+/** Statistics are the office's view of the whole event: not for units, clerks or designers. */
+export const REPORT_ROLES = ['admin', 'operator', 'reviewer'] as const;
+
+type Actor = Pick<SessionUser, 'role'>;
+
+/** Arbitrary constant: one folder of report deltas at a time. */
+const FOLD_LOCK = 7_241_008;
+
+export function emptyCounts(): ReportCounts {
+  const records = { total: 0 } as ReportCounts['records'];
+  for (const s of REPORT_RECORD_STATUSES) records[s] = 0;
+  const cards = { total: 0 } as ReportCounts['cards'];
+  for (const s of REPORT_CARD_STATUSES) cards[s] = 0;
+  return { records, cards };
+}
+
+function addRecords(into: ReportCounts, status: string, n: number): void {
+  if (!(REPORT_RECORD_STATUSES as readonly string[]).includes(status)) return;
+  into.records[status as ReportRecordStatus] += n;
+  into.records.total += n;
+}
+
+function addCards(into: ReportCounts, status: string, n: number): void {
+  if (!(REPORT_CARD_STATUSES as readonly string[]).includes(status)) return;
+  into.cards[status as CardStatus] += n;
+  into.cards.total += n;
+}
+
+/**
+ * 统计报表: per unit × card type × status (the records' review status and the cards' states),
+ * per access zone, cards issued per day, the important card types apart — read from the
+ * counts the database keeps (migration 0008: triggers append deltas on every write of records
+ * and cards; a report folds them in, then groups a few thousand count rows instead of a million
+ * records — see test/perf/search-reports.bench.ts).
+ */
+export class Reports {
+  constructor(
+    private readonly db: Database,
+    private readonly events: Events,
+  ) {}
+
+  private query<T extends object>(sql: string, replacements: Record<string, unknown>): Promise<T[]> {
+    return this.db.sequelize.query<T>(sql, { type: QueryTypes.SELECT, replacements });
+  }
+
+  /**
+   * Folds the deltas the triggers appended (migration 0008) into the counts: one folder at a time
+   * (another report meanwhile reads counts + deltas, which is just as exact).
+   */
+  async fold(eventId: number): Promise<void> {
+    await this.db.sequelize.transaction(async (transaction) => {
+      const [lock] = await this.db.sequelize.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_xact_lock(:key) AS ok',
+        { type: QueryTypes.SELECT, transaction, replacements: { key: FOLD_LOCK } },
+      );
+      if (!lock?.ok) return;
+      for (const [table, key] of [
+        ['record', 'event_id, unit_id, card_type, status, zones'],
+        ['card', 'event_id, unit_id, card_type, status'],
+        ['issue', 'event_id, card_type, hour'],
+      ] as const) {
+        await this.db.sequelize.query(
+          `WITH moved AS (DELETE FROM report_${table}_deltas WHERE event_id = :e RETURNING ${key}, amount)
+           INSERT INTO report_${table}_counts (${key}, amount)
+           SELECT ${key}, sum(amount) FROM moved GROUP BY ${key}
+           ON CONFLICT (${key}) DO UPDATE SET amount = report_${table}_counts.amount + EXCLUDED.amount`,
+          { transaction, replacements: { e: eventId } },
+        );
+        await this.db.sequelize.query(
+          `DELETE FROM report_${table}_counts WHERE event_id = :e AND amount = 0`,
+          {
+            transaction,
+            replacements: { e: eventId },
+          },
+        );
+      }
+    });
+  }
+
+  async statistics(
+    eventCode: string,
+    actor: Actor,
+    filter: StatisticsFilter = {},
+  ): Promise<StatisticsReport> {
+    const started = performance.now();
+    if (!(REPORT_ROLES as readonly string[]).includes(actor.role))
+      throw new TesseraError('forbidden', '当前角色不能查看统计报表', 403);
+    const { event, plugin } = await this.events.find(eventCode);
+    const manifest = plugin.manifest.event;
+    const timezone = manifest.timezone ?? 'Asia/Shanghai';
+
+    const cardTypes: ReportCardType[] = [...plugin.cardTypes]
+      .sort(
+        (a, b) =>
+          Number(b.important === true) - Number(a.important === true) ||
+          (a.importanceLevel ?? 99) - (b.importanceLevel ?? 99),
+      )
+      .map((t) => ({
+        code: t.code,
+        name: t.name,
+        recordKind: t.recordKind,
+        important: t.important === true,
+        importanceLevel: t.importanceLevel ?? null,
+        color: t.color ?? null,
+      }));
+    if (filter.cardType && !cardTypes.some((t) => t.code === filter.cardType))
+      throw new TesseraError('unknown_card_type', `本活动没有证件类型 "${filter.cardType}"`, 422);
+    let unitId: number | null = null;
+    if (filter.unit) {
+      const unit = await this.db.models.Unit.findOne({ where: { code: filter.unit } });
+      if (!unit) throw new TesseraError('unit_not_found', `单位 "${filter.unit}" 不存在`, 422);
+      unitId = unit.id;
+    }
+    const chosen = cardTypes.filter(
+      (t) => (!filter.cardType || t.code === filter.cardType) && (!filter.important || t.important),
+    );
+    const shown = chosen.map((t) => t.code);
+    const r = { e: event.id, u: unitId, types: shown.length ? shown : [''], tz: timezone };
+    // `card_type IN (…)` also leaves out records without a card type, which no report line shows.
+    const where = `card_type IN (:types) AND (:u::bigint IS NULL OR unit_id = :u::bigint)`;
+
+    await this.fold(event.id);
+    // Each query answers one JSON array of arrays (one row to parse instead of tens of thousands,
+    // without repeating the keys in every element).
+    const rows = async <T>(columns: string, sql: string): Promise<T[]> => {
+      const [row] = await this.query<{ rows: T[] | null }>(
+        `SELECT json_agg(json_build_array(${columns})) AS rows FROM (${sql}) g`,
+        r,
+      );
+      return row?.rows ?? [];
+    };
+    const both = (table: string, columns: string) =>
+      `SELECT ${columns}, amount FROM report_${table}_counts WHERE event_id = :e
+       UNION ALL SELECT ${columns}, amount FROM report_${table}_deltas WHERE event_id = :e`;
+    const [recordRows, zoneRows, cardRows, dailyRows] = await Promise.all([
+      rows<[number, string, string, number]>(
+        'unit_id, card_type, status, n',
+        `SELECT unit_id, card_type, status, sum(amount)::int AS n FROM (${both('record', 'unit_id, card_type, status')}) x
+          WHERE ${where} AND status <> 'deleted' GROUP BY 1, 2, 3 HAVING sum(amount) <> 0`,
+      ),
+      rows<[string, string, string[], number]>(
+        'card_type, status, zones, n',
+        `SELECT card_type, status, zones, sum(amount)::int AS n FROM (${both('record', 'unit_id, card_type, status, zones')}) x
+          WHERE ${where} AND status <> 'deleted' GROUP BY 1, 2, 3 HAVING sum(amount) <> 0`,
+      ),
+      rows<[number, string, string, number]>(
+        'unit_id, card_type, status, n',
+        `SELECT unit_id, card_type, status, sum(amount)::int AS n FROM (${both('card', 'unit_id, card_type, status')}) x
+          WHERE ${where} GROUP BY 1, 2, 3 HAVING sum(amount) <> 0`,
+      ),
+      // Issuance is kept per card type and hour; one unit's is counted from its own cards.
+      rows<[string, string, number]>(
+        'day, card_type, n',
+        unitId === null
+          ? `SELECT (hour AT TIME ZONE :tz)::date AS day, card_type, sum(amount)::int AS n
+               FROM (${both('issue', 'card_type, hour')}) x
+              WHERE card_type IN (:types) GROUP BY 1, 2 HAVING sum(amount) <> 0`
+          : `SELECT (issued_at AT TIME ZONE :tz)::date AS day, card_type, count(*)::int AS n
+               FROM cards WHERE event_id = :e AND unit_id = :u AND card_type IN (:types) AND issued_at IS NOT NULL
+              GROUP BY 1, 2`,
+      ),
+    ]);
+
+    const unitIds = [...new Set([...recordRows, ...cardRows].map(([unitId]) => String(unitId)))];
+    const units = unitIds.length
+      ? await this.query<{ id: string; code: string; name: string }>(
+          'SELECT id, code, name FROM units WHERE id IN (:ids)',
+          { ids: unitIds },
+        )
+      : [];
+    const unitOf = new Map(units.map((u) => [u.id, { code: u.code, name: u.name }]));
+
+    const totals = emptyCounts();
+    const important = emptyCounts();
+    const importantCodes = new Set(cardTypes.filter((t) => t.important).map((t) => t.code));
+    const byType = new Map(shown.map((code) => [code, emptyCounts()]));
+    const byUnit = new Map<
+      string,
+      { unit: { code: string; name: string }; cardType: string } & ReportCounts
+    >();
+    const unitLine = (unitIdValue: string | number, cardType: string) => {
+      const unitIdText = String(unitIdValue);
+      const key = `${unitIdText}/${cardType}`;
+      let line = byUnit.get(key);
+      if (!line) {
+        line = { unit: unitOf.get(unitIdText) ?? { code: '?', name: '?' }, cardType, ...emptyCounts() };
+        byUnit.set(key, line);
+      }
+      return line;
+    };
+    for (const [unitId, cardType, status, n] of recordRows) {
+      for (const into of [totals, byType.get(cardType), unitLine(unitId, cardType)])
+        if (into) addRecords(into, status, n);
+      if (importantCodes.has(cardType)) addRecords(important, status, n);
+    }
+    for (const [unitId, cardType, status, n] of cardRows) {
+      for (const into of [totals, byType.get(cardType), unitLine(unitId, cardType)])
+        if (into) addCards(into, status, n);
+      if (importantCodes.has(cardType)) addCards(important, status, n);
+    }
+
+    const defaultZones = new Map(plugin.cardTypes.map((t) => [t.code, t.zones ?? []]));
+    const zones = manifest.zones.map((z) => ({
+      zone: { code: z.code, name: z.name, color: z.color ?? null },
+      records: { ...emptyCounts().records },
+      approvedByCardType: Object.fromEntries(shown.map((c) => [c, 0])) as Record<string, number>,
+    }));
+    const zoneLine = new Map(zones.map((z) => [z.zone.code, z]));
+    for (const [cardType, status, declared, n] of zoneRows) {
+      if (!(REPORT_RECORD_STATUSES as readonly string[]).includes(status)) continue;
+      const codes = declared.length > 0 ? declared : (defaultZones.get(cardType) ?? []);
+      for (const code of new Set(codes)) {
+        const line = zoneLine.get(code);
+        if (!line) continue;
+        line.records[status as ReportRecordStatus] += n;
+        line.records.total += n;
+        if (status === 'approved')
+          line.approvedByCardType[cardType] = (line.approvedByCardType[cardType] ?? 0) + n;
+      }
+    }
+
+    const days = new Map<string, { day: string; total: number; byCardType: Record<string, number> }>();
+    for (const [day, cardType, n] of dailyRows) {
+      let line = days.get(day);
+      if (!line) {
+        line = { day, total: 0, byCardType: Object.fromEntries(shown.map((c) => [c, 0])) };
+        days.set(day, line);
+      }
+      line.byCardType[cardType] = (line.byCardType[cardType] ?? 0) + n;
+      line.total += n;
+    }
+
+    const typeOrder = new Map(cardTypes.map((t, i) => [t.code, i]));
+    return {
+      event: {
+        code: event.code,
+        name: event.name,
+        startDate: manifest.startDate,
+        endDate: manifest.endDate,
+        timezone,
+      },
+      filter: {
+        ...(filter.unit ? { unit: filter.unit } : {}),
+        ...(filter.cardType ? { cardType: filter.cardType } : {}),
+        ...(filter.important ? { important: true } : {}),
+      },
+      generatedAt: new Date().toISOString(),
+      tookMs: Math.round(performance.now() - started),
+      cardTypes: chosen,
+      totals,
+      important,
+      byCardType: shown.map((code) => ({ cardType: code, ...byType.get(code)! })),
+      byUnit: [...byUnit.values()].sort(
+        (a, b) =>
+          a.unit.code.localeCompare(b.unit.code) ||
+          (typeOrder.get(a.cardType) ?? 99) - (typeOrder.get(b.cardType) ?? 99),
+      ),
+      byZone: zones,
+      daily: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)),
+    };
+  }
+}
