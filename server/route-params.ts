@@ -6,6 +6,16 @@ import type { ApiContext } from './route-table.ts';
 /** The signed-in user as core's services take it: the session user and the request's address. */
 export const actorOf = (ctx: ApiContext) => ({ ...ctx.state.user!, ip: ctx.ip });
 
+/** The signed-in user as the audit log and the event setup's draft and publish take it. */
+export const auditActorOf = (ctx: ApiContext) => ({
+  userId: ctx.state.user!.id,
+  username: ctx.state.user!.username,
+  ip: ctx.ip,
+});
+
+/** The `:event` path parameter (an event code). */
+export const eventParam = (ctx: ApiContext) => ctx.params.event as string;
+
 /** The JSON or multipart fields of the request ({} when there are none). */
 export const requestBody = (ctx: ApiContext) => (ctx.request.body ?? {}) as Record<string, unknown>;
 

@@ -1,8 +1,8 @@
 import { TesseraError } from '../../core/errors.ts';
 import type { StatusChange } from '../../core/cards/lifecycle.ts';
 import type { PrintJobRequest, PrintOptions } from '../../core/cards/views.ts';
-import { actorOf, idParam, nonEmptyText, requestBody } from '../route-params.ts';
-import { defineRoutes, type ApiContext, type RouteDef } from '../route-table.ts';
+import { actorOf, eventParam, idParam, nonEmptyText, requestBody } from '../route-params.ts';
+import { defineRoutes, type RouteDef } from '../route-table.ts';
 
 /** Print, issue, reprint, change a card's state: the office. Reviewers get 403. */
 const STAFF = ['admin', 'operator'] as const;
@@ -10,8 +10,6 @@ const STAFF = ['admin', 'operator'] as const;
 const READERS = ['admin', 'operator', 'unit'] as const;
 /** Scan at the gate: signed-in staff. */
 const VERIFIERS = ['admin', 'operator', 'reviewer', 'clerk', 'designer'] as const;
-
-const event = (ctx: ApiContext) => ctx.params.event as string;
 
 const intQuery = (v: unknown): number | undefined => {
   const n = Number(v);
@@ -30,7 +28,7 @@ function statusChange(change: StatusChange, summary: string): RouteDef {
     handler: async (ctx, engine) => {
       const b = requestBody(ctx);
       ctx.body = await engine.cards.lifecycle.change(
-        event(ctx),
+        eventParam(ctx),
         idParam(ctx),
         change,
         { issuedTo: nonEmptyText(b.issuedTo), reason: nonEmptyText(b.reason) },
@@ -78,7 +76,7 @@ export const cardRoutes = defineRoutes([
     access: STAFF,
     handler: async (ctx, engine) => {
       const q = ctx.query;
-      ctx.body = await engine.cards.printJobs.printable(event(ctx), actorOf(ctx), {
+      ctx.body = await engine.cards.printJobs.printable(eventParam(ctx), actorOf(ctx), {
         cardType: nonEmptyText(q.cardType),
         unit: nonEmptyText(q.unit),
         reviewBatch: intQuery(q.reviewBatch),
@@ -105,7 +103,7 @@ export const cardRoutes = defineRoutes([
         options: (b.options ?? {}) as PrintOptions,
       };
       ctx.status = 202;
-      ctx.body = { job: await engine.cards.printJobs.create(event(ctx), request, actorOf(ctx)) };
+      ctx.body = { job: await engine.cards.printJobs.create(eventParam(ctx), request, actorOf(ctx)) };
     },
   },
   {
@@ -116,7 +114,7 @@ export const cardRoutes = defineRoutes([
     access: STAFF,
     handler: async (ctx, engine) => {
       const q = ctx.query;
-      ctx.body = await engine.cards.printJobs.list(event(ctx), actorOf(ctx), {
+      ctx.body = await engine.cards.printJobs.list(eventParam(ctx), actorOf(ctx), {
         status: nonEmptyText(q.status),
         offset: intQuery(q.offset),
         limit: intQuery(q.limit),
@@ -130,7 +128,7 @@ export const cardRoutes = defineRoutes([
     tag: 'cards',
     access: STAFF,
     handler: async (ctx, engine) => {
-      ctx.body = { job: await engine.cards.printJobs.get(event(ctx), idParam(ctx), actorOf(ctx)) };
+      ctx.body = { job: await engine.cards.printJobs.get(eventParam(ctx), idParam(ctx), actorOf(ctx)) };
     },
   },
   {
@@ -140,7 +138,7 @@ export const cardRoutes = defineRoutes([
     tag: 'cards',
     access: STAFF,
     handler: async (ctx, engine) => {
-      const pdf = await engine.cards.printJobs.pdf(event(ctx), idParam(ctx), actorOf(ctx));
+      const pdf = await engine.cards.printJobs.pdf(eventParam(ctx), idParam(ctx), actorOf(ctx));
       ctx.status = 200;
       ctx.type = 'application/pdf';
       ctx.length = pdf.bytes;
@@ -157,7 +155,7 @@ export const cardRoutes = defineRoutes([
     tag: 'cards',
     access: STAFF,
     handler: async (ctx, engine) => {
-      ctx.body = { job: await engine.cards.printJobs.cancel(event(ctx), idParam(ctx), actorOf(ctx)) };
+      ctx.body = { job: await engine.cards.printJobs.cancel(eventParam(ctx), idParam(ctx), actorOf(ctx)) };
     },
   },
   {
@@ -167,7 +165,7 @@ export const cardRoutes = defineRoutes([
     tag: 'cards',
     access: STAFF,
     handler: async (ctx, engine) => {
-      ctx.body = { job: await engine.cards.printJobs.retry(event(ctx), idParam(ctx), actorOf(ctx)) };
+      ctx.body = { job: await engine.cards.printJobs.retry(eventParam(ctx), idParam(ctx), actorOf(ctx)) };
     },
   },
   {
@@ -179,7 +177,7 @@ export const cardRoutes = defineRoutes([
     access: READERS,
     handler: async (ctx, engine) => {
       const q = ctx.query;
-      ctx.body = await engine.cards.lifecycle.list(event(ctx), actorOf(ctx), {
+      ctx.body = await engine.cards.lifecycle.list(eventParam(ctx), actorOf(ctx), {
         status: nonEmptyText(q.status),
         cardType: nonEmptyText(q.cardType),
         unit: nonEmptyText(q.unit),
@@ -197,7 +195,7 @@ export const cardRoutes = defineRoutes([
     tag: 'cards',
     access: READERS,
     handler: async (ctx, engine) => {
-      ctx.body = await engine.cards.lifecycle.detail(event(ctx), idParam(ctx), actorOf(ctx));
+      ctx.body = await engine.cards.lifecycle.detail(eventParam(ctx), idParam(ctx), actorOf(ctx));
     },
   },
   statusChange('issue', '发放 (issuedTo: who received it)'),
@@ -217,7 +215,7 @@ export const cardRoutes = defineRoutes([
         throw new TesseraError('invalid_options', 'print 应为制作选项对象或 null', 422);
       }
       ctx.body = await engine.cards.lifecycle.reprint(
-        event(ctx),
+        eventParam(ctx),
         idParam(ctx),
         { reason: nonEmptyText(b.reason), print: (b.print ?? null) as PrintOptions | null },
         actorOf(ctx),
@@ -231,7 +229,7 @@ export const cardRoutes = defineRoutes([
     tag: 'cards',
     access: READERS,
     handler: async (ctx, engine) => {
-      ctx.body = await engine.cards.lifecycle.ofRecord(event(ctx), idParam(ctx), actorOf(ctx));
+      ctx.body = await engine.cards.lifecycle.ofRecord(eventParam(ctx), idParam(ctx), actorOf(ctx));
     },
   },
 ]);

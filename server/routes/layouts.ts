@@ -1,18 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { TesseraError } from '../../core/errors.ts';
 import type { LayoutSaveBody, PreviewBody, ProofBody } from '../../core/layout/views.ts';
-import { actorOf, nonEmptyText, requestBody } from '../route-params.ts';
+import { actorOf, auditActorOf, eventParam, nonEmptyText, requestBody } from '../route-params.ts';
 import { defineRoutes, type ApiContext } from '../route-table.ts';
 
 /** Card layouts are the designer's work; admins may do everything a designer does. */
 const DESIGN = ['admin', 'designer'] as const;
-
-/** The actor as the event setup's draft and publish take it. */
-const setupActor = (ctx: ApiContext) => ({
-  userId: ctx.state.user!.id,
-  username: ctx.state.user!.username,
-  ip: ctx.ip,
-});
 
 function revisionOf(value: unknown): number {
   const revision = Number(value);
@@ -21,8 +14,6 @@ function revisionOf(value: unknown): number {
   }
   return revision;
 }
-
-const event = (ctx: ApiContext) => ctx.params.event as string;
 
 /**
  * Aborts when the client goes away before the answer is sent (the designer cancels a preview
@@ -57,7 +48,7 @@ export const layoutRoutes = defineRoutes([
     tag: 'layouts',
     access: DESIGN,
     handler: async (ctx, engine) => {
-      ctx.body = await engine.layouts.list(event(ctx));
+      ctx.body = await engine.layouts.list(eventParam(ctx));
     },
   },
   {
@@ -68,7 +59,7 @@ export const layoutRoutes = defineRoutes([
     access: DESIGN,
     handler: async (ctx, engine) => {
       const result = await engine.layouts.preview(
-        event(ctx),
+        eventParam(ctx),
         requestBody(ctx) as unknown as PreviewBody,
         actorOf(ctx),
         clientGone(ctx),
@@ -87,14 +78,14 @@ export const layoutRoutes = defineRoutes([
     access: DESIGN,
     handler: async (ctx, engine) => {
       const result = await engine.layouts.proof(
-        event(ctx),
+        eventParam(ctx),
         requestBody(ctx) as unknown as ProofBody,
         actorOf(ctx),
         clientGone(ctx),
       );
       const { problems, cards, pages, pageSizeMm, brokenCards, notes } = result.report;
       ctx.set('X-Render-Report', headerJson({ cards, pages, pageSizeMm, brokenCards, notes, problems }));
-      ctx.set('Content-Disposition', `inline; filename="proof-${event(ctx)}.pdf"`);
+      ctx.set('Content-Disposition', `inline; filename="proof-${eventParam(ctx)}.pdf"`);
       ctx.type = 'application/pdf';
       ctx.body = Buffer.from(result.pdf);
     },
@@ -107,9 +98,9 @@ export const layoutRoutes = defineRoutes([
     access: DESIGN,
     handler: async (ctx, engine) => {
       const version = await engine.setup.publish(
-        event(ctx),
+        eventParam(ctx),
         revisionOf(requestBody(ctx).revision),
-        setupActor(ctx),
+        auditActorOf(ctx),
       );
       ctx.body = { version };
     },
@@ -121,7 +112,7 @@ export const layoutRoutes = defineRoutes([
     tag: 'layouts',
     access: DESIGN,
     handler: async (ctx, engine) => {
-      ctx.body = await engine.layouts.get(event(ctx), ctx.params.layout as string);
+      ctx.body = await engine.layouts.get(eventParam(ctx), ctx.params.layout as string);
     },
   },
   {
@@ -133,10 +124,10 @@ export const layoutRoutes = defineRoutes([
     handler: async (ctx, engine) => {
       const body = requestBody(ctx) as unknown as LayoutSaveBody;
       ctx.body = await engine.layouts.save(
-        event(ctx),
+        eventParam(ctx),
         ctx.params.layout as string,
         { ...body, revision: revisionOf(body.revision) },
-        setupActor(ctx),
+        auditActorOf(ctx),
       );
     },
   },
@@ -148,7 +139,7 @@ export const layoutRoutes = defineRoutes([
     access: DESIGN,
     handler: async (ctx, engine) => {
       const kind = nonEmptyText(ctx.query.kind) ?? 'person';
-      ctx.body = { fields: await engine.layouts.fields(event(ctx), kind) };
+      ctx.body = { fields: await engine.layouts.fields(eventParam(ctx), kind) };
     },
   },
   {
@@ -159,7 +150,7 @@ export const layoutRoutes = defineRoutes([
     access: DESIGN,
     handler: async (ctx, engine) => {
       ctx.body = {
-        records: await engine.layouts.previewRecords(event(ctx), {
+        records: await engine.layouts.previewRecords(eventParam(ctx), {
           kind: nonEmptyText(ctx.query.kind) ?? 'person',
           cardType: nonEmptyText(ctx.query.cardType),
           q: nonEmptyText(ctx.query.q),
@@ -177,7 +168,7 @@ export const layoutRoutes = defineRoutes([
       const cardType = nonEmptyText(ctx.query.cardType);
       if (!cardType) throw new TesseraError('invalid_request', '请求缺少 cardType（证件类型代码）');
       ctx.body = {
-        values: await engine.layouts.sampleValues(event(ctx), Number(ctx.params.id), cardType),
+        values: await engine.layouts.sampleValues(eventParam(ctx), Number(ctx.params.id), cardType),
       };
     },
   },
@@ -188,7 +179,7 @@ export const layoutRoutes = defineRoutes([
     tag: 'layouts',
     access: DESIGN,
     handler: async (ctx, engine) => {
-      const asset = await engine.layouts.asset(event(ctx), `assets/${ctx.params.file as string}`);
+      const asset = await engine.layouts.asset(eventParam(ctx), `assets/${ctx.params.file as string}`);
       // An SVG opened on its own must not run anything on this origin.
       ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");
       ctx.set('Cache-Control', 'private, no-cache');
@@ -207,13 +198,13 @@ export const layoutRoutes = defineRoutes([
       const file = Array.isArray(upload) ? upload[0] : upload;
       if (!file) throw new TesseraError('invalid_request', '请选择要上传的图片文件（字段 file）');
       const result = await engine.layouts.uploadAsset(
-        event(ctx),
+        eventParam(ctx),
         {
           revision: revisionOf(requestBody(ctx).revision),
           fileName: file.originalFilename ?? '',
           bytes: await readFile(file.filepath),
         },
-        setupActor(ctx),
+        auditActorOf(ctx),
       );
       ctx.status = 201;
       ctx.body = result;

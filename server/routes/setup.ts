@@ -1,13 +1,9 @@
 import { readFile, rm } from 'node:fs/promises';
 import { TesseraError } from '../../core/errors.ts';
 import type { NewEventInfo } from '../../core/events/blank-template.ts';
+import { auditActorOf } from '../route-params.ts';
 import { defineRoutes, type ApiContext } from '../route-table.ts';
 
-const actorOf = (ctx: ApiContext) => ({
-  userId: ctx.state.user!.id,
-  username: ctx.state.user!.username,
-  ip: ctx.ip,
-});
 const body = (ctx: ApiContext) => (ctx.request.body ?? {}) as Record<string, unknown>;
 const revisionOf = (ctx: ApiContext) => {
   const revision = body(ctx).revision;
@@ -71,7 +67,7 @@ export const setupRoutes = defineRoutes([
           startDate: String(b.startDate ?? ''),
           endDate: String(b.endDate ?? ''),
         },
-        actorOf(ctx),
+        auditActorOf(ctx),
       );
       ctx.status = 201;
       ctx.body = { event: { code: event.code, name: event.name } };
@@ -99,7 +95,7 @@ export const setupRoutes = defineRoutes([
         draft: await engine.setup.saveDraft(
           ctx.params.event as string,
           { revision: revisionOf(ctx), files },
-          actorOf(ctx),
+          auditActorOf(ctx),
         ),
       };
     },
@@ -111,7 +107,7 @@ export const setupRoutes = defineRoutes([
     tag: 'setup',
     access: SETUP,
     handler: async (ctx, engine) => {
-      ctx.body = { draft: await engine.setup.discardDraft(ctx.params.event as string, actorOf(ctx)) };
+      ctx.body = { draft: await engine.setup.discardDraft(ctx.params.event as string, auditActorOf(ctx)) };
     },
   },
   {
@@ -121,7 +117,11 @@ export const setupRoutes = defineRoutes([
     tag: 'setup',
     access: SETUP,
     handler: async (ctx, engine) => {
-      const version = await engine.setup.publish(ctx.params.event as string, revisionOf(ctx), actorOf(ctx));
+      const version = await engine.setup.publish(
+        ctx.params.event as string,
+        revisionOf(ctx),
+        auditActorOf(ctx),
+      );
       ctx.body = { version };
     },
   },
@@ -142,7 +142,10 @@ export const setupRoutes = defineRoutes([
     tag: 'setup',
     access: SETUP,
     handler: async (ctx, engine) => {
-      const { fileName, bundle } = await engine.setup.exportBundle(ctx.params.event as string, actorOf(ctx));
+      const { fileName, bundle } = await engine.setup.exportBundle(
+        ctx.params.event as string,
+        auditActorOf(ctx),
+      );
       ctx.set('Content-Disposition', `attachment; filename="${fileName}"`);
       ctx.body = bundle;
     },
@@ -155,7 +158,7 @@ export const setupRoutes = defineRoutes([
     access: SETUP,
     handler: async (ctx, engine) => {
       const into = typeof ctx.query.into === 'string' && ctx.query.into ? ctx.query.into : undefined;
-      const result = await engine.setup.importBundle(await uploadedBundle(ctx), { into }, actorOf(ctx));
+      const result = await engine.setup.importBundle(await uploadedBundle(ctx), { into }, auditActorOf(ctx));
       ctx.status = result.created ? 201 : 200;
       ctx.body = {
         event: { code: result.event.code, name: result.event.name },
