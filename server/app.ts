@@ -7,9 +7,10 @@ import { koaBody } from 'koa-body';
 import serveStatic from 'koa-static';
 import type { Engine } from '../core/engine.ts';
 import { TesseraError } from '../core/errors.ts';
-import { errorBodies } from './middleware/errors.ts';
+import { errorBodies, isDiskFull } from './middleware/errors.ts';
 import { RequestLog } from './middleware/request-log.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
+import { refuseNulText } from './middleware/input-text.ts';
 import { loadSession, requireCsrfToken } from './middleware/session.ts';
 import type { ApiContext, RouteDef, TesseraState } from './route-table.ts';
 import { allRoutes } from './routes/index.ts';
@@ -64,6 +65,8 @@ export function createApp(engine: Engine, log: (message: string) => void = conso
         maxTotalFileSize: engine.config.maxUploadBytes,
       },
       onError: (error) => {
+        // The disk is full, not the request wrong: answered 507 by errorBodies.
+        if (isDiskFull(error)) throw error;
         const status =
           (error as { httpCode?: number; status?: number }).httpCode ?? (error as { status?: number }).status;
         if (status === 413 || /max(Total)?FileSize|exceeded|too large/i.test(error.message)) {
@@ -88,6 +91,7 @@ export function createApp(engine: Engine, log: (message: string) => void = conso
       await Promise.all(files.map((f) => fs.rm(f.filepath, { force: true })));
     }
   });
+  app.use(refuseNulText);
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use(designerApp(engine.config.designerDistDir));

@@ -4,11 +4,13 @@ import { loadConfig } from '../core/config.ts';
 import { createEngine, type Engine } from '../core/engine.ts';
 import { TesseraError } from '../core/errors.ts';
 import { formatIssue, loadPluginFolder } from '../core/plugins/index.ts';
-import { startServer } from './serve.ts';
+import { configForServe, startServer } from './serve.ts';
 import { registerBackupCommands } from './cli-backup.ts';
 import { registerSeedCommand } from './cli-seed.ts';
 import { registerLegacyCommand } from './cli-legacy.ts';
 import { registerInspectCommand } from './cli-inspect.ts';
+import { registerRedeployCommand } from './cli-redeploy.ts';
+import { registerManualCommand } from './cli-manual.ts';
 
 /** `serve` keeps running; every other command exits with its own code when done. */
 let keepRunning = false;
@@ -30,7 +32,7 @@ program
   .description('启动服务器 (start the server; embedded PostgreSQL unless DATABASE_URL is set)')
   .action(async () => {
     keepRunning = true;
-    const running = await startServer(loadConfig());
+    const running = await startServer(await configForServe());
     console.log(`Tessera 已启动：${running.url}  (数据库: ${running.engine.db.describe})`);
     let stopping = false;
     const stop = async (signal: string) => {
@@ -409,12 +411,19 @@ registerBackupCommands(program);
 registerSeedCommand(program);
 registerLegacyCommand(program);
 registerInspectCommand(program);
+registerRedeployCommand(program);
+registerManualCommand(program);
 
 program
   .command('gen-types')
   .description('由 schemas/ 生成 TypeScript 类型 (core/types/generated)')
   .action(async () => {
-    const { writeGeneratedTypes } = await import('../core/plugins/gen-types.ts');
+    // A development command: its generators are dev dependencies, absent from a production install.
+    const { writeGeneratedTypes } = await import('../core/plugins/gen-types.ts').catch((error: unknown) => {
+      throw (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND'
+        ? new TesseraError('dev_only', 'gen-types 是开发命令，需要开发依赖：在源码目录运行 npm ci 后再试')
+        : error;
+    });
     await writeGeneratedTypes();
     console.log('已生成 core/types/generated');
   });

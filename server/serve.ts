@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
-import type { TesseraConfig } from '../core/config.ts';
+import { checkStartup } from '../core/config-check.ts';
+import { ConfigError, describeProblem, readConfig, type TesseraConfig } from '../core/config.ts';
 import { createEngine, type Engine } from '../core/engine.ts';
 import { createApp, listen } from './app.ts';
 
@@ -8,6 +9,22 @@ export interface RunningServer {
   server: Server;
   url: string;
   stop(): Promise<void>;
+}
+
+/**
+ * The settings for `tessera serve`, checked before anything starts: every value's form
+ * (readConfig), then the database connection, the folders, the plugins and Chromium. Warnings are
+ * logged; any error ends the start with a ConfigError that lists all of them.
+ */
+export async function configForServe(
+  env: NodeJS.ProcessEnv = process.env,
+  log: (message: string) => void = (m) => console.error(m),
+): Promise<TesseraConfig> {
+  const { config, problems } = readConfig(env);
+  problems.push(...(await checkStartup(config, env)));
+  if (problems.some((p) => p.level === 'error')) throw new ConfigError(problems);
+  for (const p of problems) log(`配置提醒 ${describeProblem(p)}`);
+  return config;
 }
 
 export async function startServer(
@@ -24,6 +41,8 @@ export async function startServer(
     }
     const interrupted = await engine.tasks.recoverInterrupted();
     if (interrupted) log(`上次运行中断的任务 ${interrupted} 个，已标记为“已中断”`);
+    const batches = await engine.imports.recoverInterrupted();
+    if (batches.length) log(`中断的导入批次 ${batches.join('、')} 已恢复为可重新提交/重新读取`);
     await engine.backups.serverStarted(log);
     // The print queue, and its worker unless TESSERA_PRINT_WORKER=off (jobs left running are resumed).
     await engine.cards.start();

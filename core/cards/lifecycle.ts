@@ -197,32 +197,56 @@ export class CardLifecycle {
       offset: Math.max(0, query.offset ?? 0),
       limit: Math.min(Math.max(query.limit ?? 50, 1), 500),
     };
-    const where = `
-      c.event_id = :eventId
-      AND (:unitId::bigint IS NULL OR c.unit_id = :unitId)
-      AND (:unit::text IS NULL OR u.code = :unit)
-      AND (:cardType::text IS NULL OR c.card_type = :cardType)
-      AND (:q::text IS NULL OR c.card_number LIKE :numberPrefix OR r.name LIKE :namePrefix
-           OR r.id_number_hash = :hash OR r.plate_number = :plate)`;
+    // Only the conditions asked for go into the SQL (no `:x IS NULL OR …`): the planner then picks
+    // the index for each, which a million cards need (the generic form scanned them all).
+    const conditions = ['c.event_id = :eventId'];
+    if (unitId !== null) conditions.push('c.unit_id = :unitId');
+    if (query.unit) conditions.push('c.unit_id = (SELECT id FROM units WHERE code = :unit)');
+    if (query.cardType) conditions.push('c.card_type = :cardType');
+    if (q) {
+      // One index per kind of key, unioned: an OR across the join would read every card.
+      const keys = [
+        `SELECT id FROM cards WHERE event_id = :eventId AND card_number LIKE :numberPrefix`,
+        `SELECT k.id FROM records r JOIN cards k ON k.record_id = r.id
+          WHERE r.event_id = :eventId AND r.name LIKE :namePrefix`,
+      ];
+      if (replacements.hash)
+        keys.push(`SELECT k.id FROM records r JOIN cards k ON k.record_id = r.id
+          WHERE r.id_number_hash = :hash AND r.event_id = :eventId`);
+      if (replacements.plate)
+        keys.push(`SELECT k.id FROM records r JOIN cards k ON k.record_id = r.id
+          WHERE r.event_id = :eventId AND r.plate_number = :plate`);
+      conditions.push(`c.id IN (${keys.join(' UNION ')})`);
+    }
+    const where = conditions.join(' AND ');
     const order = SORTS[query.sort ?? '-updated'] ?? SORTS['-updated']!;
-    const rows = await this.db.sequelize.query<CardRow & { total: string }>(
-      `${CARD_SELECT.replace('SELECT c.*,', 'SELECT c.*, count(*) OVER () AS total,')}
-        WHERE ${where} AND (:status::text IS NULL OR c.status = :status)
+    const rows = await this.db.sequelize.query<CardRow>(
+      `${CARD_SELECT}
+        WHERE ${where}${query.status ? ' AND c.status = :status' : ''}
         ORDER BY ${order} OFFSET :offset LIMIT :limit`,
       { type: QueryTypes.SELECT, replacements },
     );
-    const counts = await this.db.sequelize.query<{ status: CardStatus; n: string }>(
-      `SELECT c.status, count(*) AS n FROM cards c JOIN units u ON u.id = c.unit_id JOIN records r ON r.id = c.record_id
-        WHERE ${where} GROUP BY c.status`,
-      { type: QueryTypes.SELECT, replacements },
-    );
+    // The tabs' counts: without a search they are the report's counts (kept by triggers, exact:
+    // migration 0008), which a million cards need — counting them per request took seconds.
+    const counts = q
+      ? await this.db.sequelize.query<{ status: CardStatus; n: string }>(
+          `SELECT c.status, count(*) AS n FROM cards c WHERE ${where} GROUP BY c.status`,
+          { type: QueryTypes.SELECT, replacements },
+        )
+      : await this.db.sequelize.query<{ status: CardStatus; n: string }>(
+          `SELECT status, sum(amount) AS n FROM (
+             SELECT status, amount, unit_id, card_type FROM report_card_counts WHERE event_id = :eventId
+             UNION ALL
+             SELECT status, amount, unit_id, card_type FROM report_card_deltas WHERE event_id = :eventId) c
+            WHERE ${conditions.slice(1).join(' AND ') || 'TRUE'}
+            GROUP BY status HAVING sum(amount) <> 0`,
+          { type: QueryTypes.SELECT, replacements },
+        );
     const byStatus: CardList['byStatus'] = {};
     for (const c of counts) byStatus[c.status] = Number(c.n);
-    const total = rows.length
-      ? Number(rows[0]!.total)
-      : query.status
-        ? (byStatus[query.status as CardStatus] ?? 0)
-        : Object.values(byStatus).reduce((a, b) => a + (b ?? 0), 0);
+    const total = query.status
+      ? (byStatus[query.status as CardStatus] ?? 0)
+      : Object.values(byStatus).reduce((a, b) => a + (b ?? 0), 0);
     return { cards: rows.map((r) => cardView(r, plugin)), total, byStatus };
   }
 

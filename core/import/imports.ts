@@ -5,6 +5,7 @@ import type { SessionUser } from '../auth/accounts.ts';
 import type { SensitiveData } from '../crypto/sensitive.ts';
 import { maskIdNumber, maskIdNumbersIn } from '../crypto/sensitive.ts';
 import type { Database } from '../db/connection.ts';
+import { pageNumber } from '../db/query-input.ts';
 import { toExcelCsv } from '../export/sheet-safety.ts';
 import { TesseraError } from '../errors.ts';
 import { unitIdFor } from '../units.ts';
@@ -907,7 +908,7 @@ export class Imports {
   ): Promise<{ rows: RowView[]; total: number; page: number; pageSize: number }> {
     await this.batchRow(batchId, actor);
     const pageSize = Math.min(Math.max(query.pageSize ?? 100, 1), 1000);
-    const page = Math.max(query.page ?? 1, 1);
+    const page = pageNumber(query.page);
     const statuses = query.status ? knownStatuses(query.status) : null;
     const rows = await this.db.sequelize.query<Record<string, unknown>>(
       `SELECT r.*, eu.username AS edited_by_name, du.username AS deleted_by_name, count(*) OVER () AS total
@@ -1407,9 +1408,24 @@ export class Imports {
    * deleted rows stay deleted. Any failure rolls everything back and the batch stays staged.
    */
   async commit(batchId: number, actor: Actor, task?: TaskProgress): Promise<CommitReport> {
+    if (!task) {
+      // Always as a task (the CLI's commit too): the batch names it, so a commit cut off by a crash
+      // is known as such and the batch is given back (recoverInterrupted) instead of hanging.
+      const b = await this.batchRow(batchId, actor);
+      return this.tasks.runHere(
+        {
+          type: 'import-commit',
+          eventId: Number(b.event_id),
+          unitId: b.unit_id === null ? null : Number(b.unit_id),
+          createdBy: actor.id,
+        },
+        (progress) => this.commit(batchId, actor, progress),
+      );
+    }
     const claimed = await this.db.sequelize.query<{ id: string }>(
-      `UPDATE import_batches SET status = 'committing', updated_at = now() WHERE id = :id AND status = 'staged' RETURNING id`,
-      { type: QueryTypes.SELECT, replacements: { id: batchId } },
+      `UPDATE import_batches SET status = 'committing', task_id = :task, updated_at = now()
+        WHERE id = :id AND status = 'staged' RETURNING id`,
+      { type: QueryTypes.SELECT, replacements: { id: batchId, task: task.id } },
     );
     if (claimed.length === 0) throw new TesseraError('batch_not_editable', '这个批次不是待提交状态', 409);
     try {
@@ -1427,7 +1443,7 @@ export class Imports {
       );
       const valid = rows.filter((r) => isEmpty(r.errors as Record<string, unknown[]>));
       const invalid = rows.filter((r) => !isEmpty(r.errors as Record<string, unknown[]>));
-      task?.progress(0, valid.length, '提交');
+      task.progress(0, valid.length, '提交');
       await this.db.sequelize.transaction(async (transaction) => {
         for (let i = 0; i < valid.length; i += CHUNK) {
           const chunk = valid.slice(i, i + CHUNK);
@@ -1474,8 +1490,8 @@ export class Imports {
             })) as never[],
             { transaction },
           );
-          task?.progress(Math.min(i + CHUNK, valid.length), valid.length);
-          await task?.yieldNow();
+          task.progress(Math.min(i + CHUNK, valid.length), valid.length);
+          await task.yieldNow();
         }
         for (const r of invalid) {
           const reason = Object.values(r.errors as Record<string, FieldIssue[]>)
@@ -1518,6 +1534,32 @@ export class Imports {
       }
       throw error;
     }
+  }
+
+  /**
+   * Batches whose reading or commit was cut off with its process (call after
+   * Tasks.recoverInterrupted, at start): a commit is one transaction, so it wrote nothing and the
+   * batch is staged again, ready to commit; a reading is failed, to be read again or discarded.
+   * The note says what happened. Returns the batches given back.
+   */
+  async recoverInterrupted(): Promise<number[]> {
+    const rows = await this.db.sequelize.query<{ id: string }>(
+      `UPDATE import_batches b
+          SET status = CASE b.status WHEN 'committing' THEN 'staged' ELSE 'failed' END,
+              notes = b.notes || jsonb_build_array(CASE b.status
+                WHEN 'committing' THEN jsonb_build_object('code', 'commit-interrupted', 'message',
+                  '上次提交入库时服务中断，未写入任何记录（提交是一个整体）；可以再次提交')
+                ELSE jsonb_build_object('code', 'read-interrupted', 'message',
+                  '读取文件时服务中断：请点“重新映射”重新读取原文件，或重新上传') END),
+              updated_at = now()
+        WHERE b.status IN ('staging', 'committing')
+          AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = b.task_id AND t.status IN ('queued', 'running'))
+          -- a batch is inserted a moment before its reading task: not that moment
+          AND (b.task_id IS NOT NULL OR b.updated_at < now() - interval '10 minutes')
+        RETURNING b.id`,
+      { type: QueryTypes.SELECT },
+    );
+    return rows.map((r) => Number(r.id));
   }
 
   /** The reconciliation: data rows = committed + deleted + rejected (+ still pending before commit). */

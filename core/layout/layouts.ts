@@ -8,8 +8,9 @@
 import { Op, type WhereOptions } from 'sequelize';
 import sharp from 'sharp';
 import type { SessionUser } from '../auth/accounts.ts';
-import type { AuditActor } from '../audit.ts';
+import type { AuditActor, AuditLog } from '../audit.ts';
 import type { Database } from '../db/connection.ts';
+import { likePrefix } from '../db/query-input.ts';
 import type { EventRecord } from '../db/models.ts';
 import { TesseraError } from '../errors.ts';
 import type { Events } from '../events/events.ts';
@@ -171,6 +172,7 @@ export class CardLayouts {
     private readonly records: Records,
     private readonly photos: Photos,
     private readonly renderer: SharedRenderBrowser,
+    private readonly audit?: AuditLog,
   ) {}
 
   private async working(eventCode: string): Promise<WorkingCopy> {
@@ -424,7 +426,8 @@ export class CardLayouts {
     const w = await this.working(eventCode);
     const where: Record<string | symbol, unknown> = { eventId: w.event.id, kind: query.kind };
     const q = query.q?.trim();
-    if (q) where[Op.or] = [{ name: { [Op.startsWith]: q } }, { plateNumber: { [Op.startsWith]: q } }];
+    if (q)
+      where[Op.or] = [{ name: { [Op.like]: likePrefix(q) } }, { plateNumber: { [Op.like]: likePrefix(q) } }];
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
     const rows = await this.db.models.EventRecord.findAll({
       where: where as WhereOptions<EventRecord>,
@@ -712,6 +715,13 @@ export class CardLayouts {
       browser: await this.renderer.get(),
       output: { kind: 'cards', bleedMm: 0, marks: false },
     });
+    // Real people's cards leave the system as a PDF: audited like a print job's download.
+    await this.audit?.record(
+      'layout_proof',
+      { userId: actor.id, username: actor.username, ip: actor.ip ?? null },
+      { type: 'layout', id: body.layout.code, eventId: w.event.id },
+      { cardType: cardType.code, records: rows.map((r) => r.id) },
+    );
     return { pdf: result.pdf, report: result.report };
   }
 }

@@ -56,9 +56,13 @@ export class BlobStore {
     try {
       await handle.writeFile(bytes);
       if (sync) await handle.sync();
-    } finally {
-      await handle.close();
+    } catch (error) {
+      // A disk that filled up mid-write: the half file goes, or it would hold the space for good.
+      await handle.close().catch(() => undefined);
+      await fs.rm(temp, { force: true });
+      throw error;
     }
+    await handle.close();
     try {
       await fs.rename(temp, target);
     } catch (error) {

@@ -11,7 +11,7 @@ import type { FieldIssue } from '../records/validate-record.ts';
 import type { FormSchema } from '../types/generated/index.ts';
 import { BlobStore } from './blob-store.ts';
 import { initPhotoModel, type Photo } from './model.ts';
-import { photoRules, processPhoto, type CropRect, type PhotoRules } from './process.ts';
+import { photoRules, processPhoto, processPhotoFile, type CropRect, type PhotoRules } from './process.ts';
 
 export type { CropRect, PhotoRules } from './process.ts';
 
@@ -74,9 +74,14 @@ export class Photos {
       if (!actor.unit) throw new TesseraError('unit_required', '账号未关联单位', 403);
       unitId = actor.unit.id;
     }
-    const processed = await processPhoto(bytes, photoRules(plugin.manifest.photo), { crop: options.crop });
-    const sha256 = await this.blobs.put(processed.data);
     const name = options.originalName?.trim().slice(0, MAX_NAME_LENGTH) || null;
+    const processed = await processPhotoFile(
+      bytes,
+      photoRules(plugin.manifest.photo),
+      { crop: options.crop },
+      name,
+    );
+    const sha256 = await this.blobs.put(processed.data);
     const photo = await this.Photo.create({
       id: randomUUID(),
       eventId: event.id,
@@ -123,7 +128,7 @@ export class Photos {
     meta: { eventCode: string; unitId: number | null; createdBy: number | null; originalName: string | null },
   ): Promise<PhotoInfo> {
     const { event } = await this.events.find(meta.eventCode);
-    const processed = await processPhoto(bytes, rules, { passThrough: true });
+    const processed = await processPhotoFile(bytes, rules, { passThrough: true }, meta.originalName);
     const sha256 = await this.blobs.put(processed.data);
     const photo = await this.Photo.create({
       id: randomUUID(),

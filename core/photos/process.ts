@@ -214,3 +214,21 @@ export async function processPhoto(
     crop,
   };
 }
+
+/**
+ * processPhoto for a file a person chose: a refusal names the file (「证件照.jpg」：不支持的图片格式…),
+ * so a clerk replacing photos one after another knows which one to fix.
+ */
+export async function processPhotoFile(
+  bytes: Uint8Array,
+  rules: PhotoRules,
+  options: { crop?: CropRect | undefined; passThrough?: boolean },
+  fileName: string | null,
+): Promise<ProcessedPhoto> {
+  try {
+    return await processPhoto(bytes, rules, options);
+  } catch (error) {
+    if (!(error instanceof TesseraError) || !fileName) throw error;
+    throw new TesseraError(error.code, `照片「${fileName}」：${error.message}`, error.status, error.details);
+  }
+}

@@ -4,6 +4,7 @@ import type { SessionUser } from '../auth/accounts.ts';
 import type { AuditLog } from '../audit.ts';
 import { maskIdNumber, type SensitiveData } from '../crypto/sensitive.ts';
 import type { Database } from '../db/connection.ts';
+import { likePrefix, pageNumber } from '../db/query-input.ts';
 import type { EventRecord } from '../db/models.ts';
 import { TesseraError } from '../errors.ts';
 import { unitIdFor } from '../units.ts';
@@ -367,22 +368,26 @@ export class Records {
       // also looks like a passport number is still found. Each branch uses its own index.
       const id = checkIdNumber(q);
       const plate = checkPlate(q);
-      const anyOf: Record<string, unknown>[] = [{ name: { [Op.startsWith]: q } }];
+      const anyOf: Record<string, unknown>[] = [{ name: { [Op.like]: likePrefix(q) } }];
       if (id.valid) anyOf.push({ idNumberHash: this.sensitive.lookupHash(id.normalized) });
       if (plate.valid) anyOf.push({ plateNumber: plate.normalized });
       where[Op.and] = [{ [Op.or]: anyOf }];
     }
     const pageSize = Math.min(Math.max(query.pageSize ?? 50, 1), 500);
-    const page = Math.max(query.page ?? 1, 1);
-    const { rows, count } = await this.db.models.EventRecord.findAndCountAll({
-      where: where as WhereOptions<EventRecord>,
-      order: [
-        ['updatedAt', 'DESC'],
-        ['id', 'DESC'],
-      ],
-      limit: pageSize,
-      offset: (page - 1) * pageSize,
-    });
+    const page = pageNumber(query.page);
+    // The page and the total on two connections at once (findAndCountAll asks one after the other).
+    const [rows, count] = await Promise.all([
+      this.db.models.EventRecord.findAll({
+        where: where as WhereOptions<EventRecord>,
+        order: [
+          ['updatedAt', 'DESC'],
+          ['id', 'DESC'],
+        ],
+        limit: pageSize,
+        offset: (page - 1) * pageSize,
+      }),
+      this.db.models.EventRecord.count({ where: where as WhereOptions<EventRecord> }),
+    ]);
     const views = await Promise.all(rows.map((r) => this.view(r, plugin, false)));
     return { records: views, total: count, page, pageSize };
   }

@@ -85,6 +85,9 @@ export class RenderBrowser {
     const browser = await puppeteer.launch({
       executablePath: options.executablePath ?? findChrome(),
       headless: true,
+      // Talk over a pipe, not a WebSocket: Chromium then exits when this process dies, even by
+      // SIGKILL (otherwise every crash of the server leaves a Chromium running; fault drills).
+      pipe: true,
       args: [
         '--no-sandbox',
         '--disable-gpu',
@@ -121,8 +124,13 @@ export class RenderBrowser {
   private async answer(req: HTTPRequest): Promise<void> {
     try {
       const url = new URL(req.url());
+      const doc = url.origin === RENDER_ORIGIN ? this.documents.get(url.pathname) : undefined;
+      // A template's <meta http-equiv="refresh"> (or <form>) navigates the tab: refused, the tab
+      // would show an error page and the print in progress would fail. A 204 answer keeps the
+      // page where it is (iframes stay empty).
+      if (req.isNavigationRequest() && (doc === undefined || req.method() !== 'GET'))
+        return await req.respond({ status: 204, body: '' });
       if (url.origin !== RENDER_ORIGIN || req.method() !== 'GET') return await req.abort('blockedbyclient');
-      const doc = this.documents.get(url.pathname);
       if (doc !== undefined) {
         return await req.respond({
           status: 200,

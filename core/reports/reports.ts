@@ -1,9 +1,11 @@
 import { QueryTypes } from 'sequelize';
+import type { AuditLog } from '../audit.ts';
 import type { SessionUser } from '../auth/accounts.ts';
 import type { CardStatus } from '../cards/views.ts';
 import type { Database } from '../db/connection.ts';
 import { TesseraError } from '../errors.ts';
 import type { Events } from '../events/events.ts';
+import { statisticsWorkbook } from './xlsx.ts';
 import {
   REPORT_CARD_STATUSES,
   REPORT_RECORD_STATUSES,
@@ -55,7 +57,26 @@ export class Reports {
   constructor(
     private readonly db: Database,
     private readonly events: Events,
+    private readonly audit?: AuditLog,
   ) {}
+
+  /** The statistics as an .xlsx download; a workbook leaves the system, so the export is audited. */
+  async statisticsWorkbook(
+    eventCode: string,
+    actor: SessionUser & { ip: string },
+    filter: StatisticsFilter = {},
+  ): Promise<{ report: StatisticsReport; bytes: Uint8Array }> {
+    const report = await this.statistics(eventCode, actor, filter);
+    const bytes = await statisticsWorkbook(report);
+    const event = await this.events.find(eventCode);
+    await this.audit?.record(
+      'report_export',
+      { userId: actor.id, username: actor.username, ip: actor.ip },
+      { type: 'report', id: 'statistics', eventId: event.event.id },
+      { format: 'xlsx', filter },
+    );
+    return { report, bytes };
+  }
 
   private query<T extends object>(sql: string, replacements: Record<string, unknown>): Promise<T[]> {
     return this.db.sequelize.query<T>(sql, { type: QueryTypes.SELECT, replacements });

@@ -206,7 +206,10 @@ export class Review {
       },
     );
     return {
-      batches: await Promise.all(rows.map((r) => this.batchView(Number(r.id), actor))),
+      batches: await this.batchViews(
+        rows.map((r) => Number(r.id)),
+        actor,
+      ),
       counts: {
         open: Number(counts?.open ?? 0),
         pendingRecords: Number(counts?.pending ?? 0),
@@ -221,38 +224,54 @@ export class Review {
   }
 
   async batchView(batchId: number, actor: Actor): Promise<ReviewBatchView> {
-    const [b] = await this.db.sequelize.query<Record<string, unknown>>(
+    const [view] = await this.batchViews([batchId], actor);
+    if (!view) throw new TesseraError('review_batch_not_found', `审核批次 ${batchId} 不存在`, 404);
+    return view;
+  }
+
+  /**
+   * Batches in the order given, in one query (the queue lists up to 500: one query each made the
+   * page slower with every open batch). Another unit's batches are left out for a unit user.
+   */
+  private async batchViews(batchIds: number[], actor: Actor): Promise<ReviewBatchView[]> {
+    if (batchIds.length === 0) return [];
+    const found = await this.db.sequelize.query<Record<string, unknown>>(
       `SELECT b.*, e.code AS event_code, u.code AS unit_code, u.name AS unit_name, su.username AS submitted_by_name,
               (SELECT json_object_agg(status, n) FROM (
                  SELECT status, count(*) AS n FROM records WHERE review_batch_id = b.id GROUP BY status) s) AS by_status
          FROM review_batches b JOIN events e ON e.id = b.event_id JOIN units u ON u.id = b.unit_id
          LEFT JOIN users su ON su.id = b.submitted_by
-        WHERE b.id = :id`,
-      { type: QueryTypes.SELECT, replacements: { id: batchId } },
+        WHERE b.id = ANY(:ids::bigint[])`,
+      { type: QueryTypes.SELECT, replacements: { ids: `{${batchIds.join(',')}}` } },
     );
-    if (!b || (actor.role === 'unit' && Number(b.unit_id) !== actor.unit?.id))
-      throw new TesseraError('review_batch_not_found', `审核批次 ${batchId} 不存在`, 404);
-    const byStatus = (b.by_status as Record<string, number> | null) ?? {};
-    return {
-      id: Number(b.id),
-      eventCode: b.event_code as string,
-      unit: { code: b.unit_code as string, name: b.unit_name as string },
-      status: b.status as ReviewBatchView['status'],
-      note: (b.note as string | null) ?? null,
-      recordCount: b.record_count as number,
-      cardTypes: b.card_types as string[],
-      hasImportant: b.has_important as boolean,
-      topImportance: (b.top_importance as number | null) ?? null,
-      submittedBy: (b.submitted_by_name as string | null) ?? null,
-      submittedAt: (b.submitted_at as Date).toISOString(),
-      decidedAt: (b.decided_at as Date | null)?.toISOString() ?? null,
-      counts: {
-        pending: Number(byStatus.submitted ?? 0),
-        approved: Number(byStatus.approved ?? 0),
-        rejected: Number(byStatus.rejected ?? 0),
-        returned: Number(byStatus.returned ?? 0),
-      },
-    };
+    const byId = new Map(found.map((b) => [Number(b.id), b]));
+    const views: ReviewBatchView[] = [];
+    for (const id of batchIds) {
+      const b = byId.get(id);
+      if (!b || (actor.role === 'unit' && Number(b.unit_id) !== actor.unit?.id)) continue;
+      const byStatus = (b.by_status as Record<string, number> | null) ?? {};
+      views.push({
+        id: Number(b.id),
+        eventCode: b.event_code as string,
+        unit: { code: b.unit_code as string, name: b.unit_name as string },
+        status: b.status as ReviewBatchView['status'],
+        note: (b.note as string | null) ?? null,
+        recordCount: b.record_count as number,
+        cardTypes: b.card_types as string[],
+        hasImportant: b.has_important as boolean,
+        topImportance: (b.top_importance as number | null) ?? null,
+        submittedBy: (b.submitted_by_name as string | null) ?? null,
+        submittedAt: (b.submitted_at as Date).toISOString(),
+        decidedAt: (b.decided_at as Date | null)?.toISOString() ?? null,
+        counts: {
+          pending: Number(byStatus.submitted ?? 0),
+          approved: Number(byStatus.approved ?? 0),
+          rejected: Number(byStatus.rejected ?? 0),
+          returned: Number(byStatus.returned ?? 0),
+        },
+      });
+    }
+    return views;
   }
 
   // ---------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import type { SessionUser } from '../auth/accounts.ts';
 import type { CardStatus } from '../cards/views.ts';
 import type { SensitiveData } from '../crypto/sensitive.ts';
 import type { Database } from '../db/connection.ts';
+import { likeEscape } from '../db/query-input.ts';
 import { TesseraError } from '../errors.ts';
 import type { Events } from '../events/events.ts';
 import {
@@ -368,9 +369,4 @@ export class Search {
       return [hit];
     });
   }
-}
-
-/** LIKE treats % and _ (and the escape \) as patterns: a typed one means itself. */
-function likeEscape(text: string): string {
-  return text.replace(/[\\%_]/g, '\\$&');
 }

@@ -63,13 +63,13 @@ export const adminRoutes = defineRoutes([
   {
     method: 'GET',
     path: '/api/users',
-    summary: '用户列表 (users)',
+    summary:
+      '用户列表 (users with their sign-in state: disabled, locked until, last sign-in, password changed)',
     tag: 'users',
     access: ['admin'],
     handler: async (ctx, engine) => {
-      const users = await engine.db.models.User.findAll({ order: [['username', 'ASC']] });
       ctx.body = {
-        users: await Promise.all(users.map((u) => engine.accounts.toSessionUser(u))),
+        users: await engine.accounts.list(),
         roles: ROLES.map((code) => ({ code, label: ROLE_LABELS[code] })),
       };
     },

@@ -4,6 +4,7 @@ import type { MappingProfile } from '../../core/plugins/index.ts';
 import { buildCollectionTemplate } from '../../core/import/template.ts';
 import { actorOf, idParam, nonEmptyText, requestBody } from '../route-params.ts';
 import { defineRoutes, type ApiContext } from '../route-table.ts';
+import { onboardingOf } from './onboarding.ts';
 
 const ENTRY_ROLES = ['admin', 'clerk', 'unit'] as const;
 
@@ -151,6 +152,9 @@ export const importRoutes = defineRoutes([
         throw new TesseraError('unknown_record_kind', `本活动没有"${kind}"类记录`, 404);
       const user = ctx.state.user!;
       const bytes = await buildCollectionTemplate(plugin, kind, { unitName: user.unit?.name });
+      // A unit account's download is the template reaching that unit (开通向导 counts them).
+      if (user.role === 'unit' && user.unit)
+        await onboardingOf(engine).recordDownload(event.id, user.unit.id);
       const label = plugin.manifest.recordKinds.find((k) => k.kind === kind)?.label ?? kind;
       const name = `${event.name}-${label}采集表.xlsx`;
       ctx.set('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');

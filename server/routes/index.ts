@@ -4,9 +4,11 @@ import { authRoutes } from './auth.ts';
 import { backupRoutes } from './backups.ts';
 import { cardRoutes } from './cards.ts';
 import { eventRoutes } from './events.ts';
+import { helpRoutes } from './help.ts';
 import { photoRoutes } from './photos.ts';
 import { importRoutes } from './imports.ts';
 import { layoutRoutes } from './layouts.ts';
+import { onboardingRoutes } from './onboarding.ts';
 import { opsRoutes } from './ops.ts';
 import { recordRoutes } from './records.ts';
 import { reviewRoutes } from './review.ts';
@@ -30,8 +32,10 @@ export function allRoutes(): RouteDef[] {
     ...photoRoutes,
     ...setupRoutes,
     ...layoutRoutes,
+    ...onboardingRoutes,
     ...adminRoutes,
     ...backupRoutes,
     ...opsRoutes,
+    ...helpRoutes,
   ];
 }

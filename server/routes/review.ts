@@ -47,7 +47,8 @@ export const reviewRoutes = defineRoutes([
         unit: nonEmptyText(q.unit),
         cardType: nonEmptyText(q.cardType),
         important: q.important === '1' || q.important === 'true' ? true : undefined,
-        olderThanHours: Number.isFinite(hours) && hours > 0 ? hours : undefined,
+        // Capped (a century) so the interval stays in PostgreSQL's range: 1e308 hours is "all".
+        olderThanHours: Number.isFinite(hours) && hours > 0 ? Math.min(hours, 876_000) : undefined,
       });
     },
   },

@@ -91,8 +91,8 @@ async function text(selector: string): Promise<string> {
 }
 
 async function signIn(username: string, password = PASSWORD): Promise<void> {
-  if (await page.$('.topbar button')) {
-    await page.click('.topbar button');
+  if (await page.$('#logout')) {
+    await page.click('#logout');
   } else {
     await page.goto(`${running.url}/#/login`);
   }

@@ -545,7 +545,7 @@ describe('re-reading a workbook from another sheet (重新映射)', () => {
 
 describe('a unit user', () => {
   it('has its own unit fixed and sees only its own batches', async () => {
-    await page.click('.topbar button');
+    await page.click('#logout');
     await page.waitForSelector('#username');
     await page.type('#username', 'unit-a');
     await page.type('#password', PASSWORD);

@@ -33,7 +33,7 @@ const sql = <T extends object>(query: string, replacements: Record<string, unkno
   running.engine.db.sequelize.query<T>(query, { type: QueryTypes.SELECT, replacements });
 
 async function signIn(username: string): Promise<void> {
-  if (await page.$('.topbar button')) await page.click('.topbar button');
+  if (await page.$('#logout')) await page.click('#logout');
   else await page.goto(`${running.url}/#/login`);
   await page.waitForSelector('#username');
   await page.type('#username', username);

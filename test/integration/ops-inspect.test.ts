@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../core/config.ts';
 import { sealManifest } from '../../core/ops/backup/manifest.ts';
 import type { Manifest } from '../../core/ops/backup/types.ts';
 import { FAILED_LOGIN_BURST } from '../../core/ops/inspect/index.ts';
@@ -25,7 +26,10 @@ let report: Body;
 let reportId = '';
 
 beforeAll(async () => {
-  running = await startTestServer();
+  // The burst below must reach the audit log as plain failures: sign-in throttling (its own test,
+  // security-auth) would refuse the address and the names part-way, and the clerk's sign-in after it.
+  const auth = loadConfig({}).auth;
+  running = await startTestServer({ auth: { ...auth, addressMaxFailures: 1000, lockoutFailures: 1000 } });
   admin = new ApiClient(running.url);
   expect((await admin.login('admin', ADMIN_PASSWORD)).status).toBe(200);
 

@@ -49,13 +49,20 @@ export type Body = any;
 
 /** A signed-in HTTP client: keeps the session cookie and sends the CSRF token like the designer does. */
 export class ApiClient {
-  private cookie = '';
+  /** The session cookie as sent (`tessera_sid=…`); tests of session handling read and plant it. */
+  cookie = '';
   csrfToken = '';
+  /** Headers of the last answer (Retry-After, Set-Cookie…). */
+  lastHeaders: Headers | null = null;
 
-  constructor(private readonly baseUrl: string) {}
+  /** `headers` go with every request, e.g. X-Forwarded-For to act from another address. */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   async request(method: string, url: string, body?: unknown): Promise<{ status: number; body: Body }> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.headers };
     if (this.cookie) headers.cookie = this.cookie;
     if (method !== 'GET' && this.csrfToken) headers['x-csrf-token'] = this.csrfToken;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -64,6 +71,7 @@ export class ApiClient {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    this.lastHeaders = response.headers;
     const setCookie = response.headers.get('set-cookie');
     if (setCookie) this.cookie = setCookie.split(';')[0] ?? '';
     const text = await response.text();
@@ -86,7 +94,7 @@ export class ApiClient {
       if (typeof value === 'string') form.append(key, value);
       else form.append(key, new Blob([new Uint8Array(value.data)], { type: value.type }), value.fileName);
     }
-    const headers: Record<string, string> = { 'x-csrf-token': this.csrfToken };
+    const headers: Record<string, string> = { ...this.headers, 'x-csrf-token': this.csrfToken };
     if (this.cookie) headers.cookie = this.cookie;
     const response = await fetch(this.baseUrl + url, { method: 'POST', headers, body: form });
     const text = await response.text();
@@ -101,7 +109,7 @@ export class ApiClient {
 
   /** A file download (templates, exports): the raw bytes. */
   async download(url: string): Promise<{ status: number; data: Buffer; headers: Headers }> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.headers };
     if (this.cookie) headers.cookie = this.cookie;
     const response = await fetch(this.baseUrl + url, { headers });
     return {
@@ -117,7 +125,7 @@ export class ApiClient {
     url: string,
     body: unknown,
   ): Promise<{ status: number; data: Buffer; headers: Headers }> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = { ...this.headers, 'content-type': 'application/json' };
     if (this.cookie) headers.cookie = this.cookie;
     if (this.csrfToken) headers['x-csrf-token'] = this.csrfToken;
     const response = await fetch(this.baseUrl + url, { method, headers, body: JSON.stringify(body) });

@@ -26,7 +26,7 @@ describe('backup schedule', () => {
     expect(loadConfig({ TESSERA_BACKUP_INCREMENTAL_CRON: 'off' }).backup.incrementalCron).toBeNull();
     expect(loadConfig({ TESSERA_BACKUP_KEYS: 'exclude' }).backup.includeKeys).toBe(false);
     expect(() => loadConfig({ TESSERA_BACKUP_KEYS: 'maybe' })).toThrow(
-      /TESSERA_BACKUP_KEYS="maybe" 只能是 include 或 exclude/,
+      /TESSERA_BACKUP_KEYS="maybe"：只能是 include 或 exclude/,
     );
   });
 

@@ -88,6 +88,13 @@ function csvError(fileName: string, error: unknown): ImportFileError {
  */
 export function readCsv(bytes: Uint8Array, fileName: string, limits: ImportLimits): ReadWorkbook {
   const { text, encoding } = decodeText(bytes);
+  // Text never holds NUL (UTF-16 is decoded by now): a program, picture or PDF named .csv does.
+  if (text.includes('\u0000') || text.startsWith('%PDF-'))
+    throw new ImportFileError(
+      'unsupported-file-type',
+      `「${fileName}」不是文本表格（文件内容是程序、图片或 PDF 等二进制数据），请上传 Excel 工作簿（.xlsx）或 CSV 文件（.csv）`,
+      fileName,
+    );
   let records: string[][];
   try {
     records = parse(text, {

@@ -2,7 +2,11 @@ import { Worker } from 'node:worker_threads';
 import { ImportFileError, type ReadWorkbook } from '../types.ts';
 import type { WorkbookReader } from './index.ts';
 
-const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+// From the sources the worker needs tsx registered first (worker-entry.mjs); the production
+// build (dist/, plain JavaScript) starts the compiled worker directly, without tsx.
+const ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./worker-entry.mjs', import.meta.url)
+  : new URL('./worker.js', import.meta.url);
 
 type Reply =
   | { ok: true; workbook: ReadWorkbook }

@@ -22,6 +22,9 @@ export interface BackupActor {
 
 export type { BackupOverview } from './views.ts';
 
+/** How often the server tries to take its marker again while the database is away. */
+const RELOCK_RETRY_MS = 1000;
+
 export const BACKUP_TASK = 'backup';
 export const VERIFY_TASK = 'backup-verify';
 
@@ -29,6 +32,8 @@ export const VERIFY_TASK = 'backup-verify';
 export class Backups {
   private scheduler: BackupScheduler | null = null;
   private serverLock: pg.Client | null = null;
+  private relockTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly config: TesseraConfig,
@@ -172,11 +177,8 @@ export class Backups {
    * pool has closed every connection), and runs the schedule.
    */
   async serverStarted(log: (message: string) => void): Promise<void> {
-    const url = this.target().url;
-    const lock = await connect(url, 'server');
-    lock.on('error', () => undefined); // a dropped connection only loses the marker, never the server
-    await lock.query('SELECT pg_advisory_lock_shared($1)', [SERVER_LOCK]);
-    this.serverLock = lock;
+    this.closed = false;
+    await this.holdServerLock(this.target().url);
 
     const scheduler = new BackupScheduler(
       this.config.backup,
@@ -199,9 +201,45 @@ export class Backups {
 
   /** Stops the schedule (a backup under way finishes: the engine drains its tasks next) and the marker. */
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.relockTimer);
     this.scheduler?.stop();
     this.scheduler = null;
-    await this.serverLock?.end().catch(() => undefined);
+    const lock = this.serverLock;
     this.serverLock = null;
+    await lock?.end().catch(() => undefined);
+  }
+
+  /**
+   * The marker on a connection of its own. PostgreSQL restarted under the server ends that
+   * connection and with it the marker: it is taken again as soon as the database answers, or a
+   * restore would take a live server for a stopped one.
+   */
+  private async holdServerLock(url: string): Promise<void> {
+    const lock = await connect(url, 'server');
+    lock.on('error', () => undefined); // a dropped connection only loses the marker, never the server
+    lock.on('end', () => {
+      if (this.serverLock !== lock || this.closed) return;
+      this.serverLock = null;
+      const again = () => {
+        if (this.closed) return;
+        this.holdServerLock(url).catch(() => {
+          this.relockTimer = setTimeout(again, RELOCK_RETRY_MS);
+          this.relockTimer.unref();
+        });
+      };
+      again();
+    });
+    try {
+      await lock.query('SELECT pg_advisory_lock_shared($1)', [SERVER_LOCK]);
+    } catch (error) {
+      await lock.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.closed) {
+      await lock.end().catch(() => undefined);
+      return;
+    }
+    this.serverLock = lock;
   }
 }

@@ -24,6 +24,7 @@ import {
   writeGzip,
   writeJson,
 } from './files.ts';
+import { domainCounts } from './counts.ts';
 import { loadBackups, MANIFEST_FILE, sealManifest, summarise, type LoadedBackup } from './manifest.ts';
 import {
   connect,
@@ -144,6 +145,7 @@ export async function createBackup(
       progress('计算校验值', index, tables.length, `表 ${tables[index]!.name}`),
     );
     const sequences = await readSequences(client);
+    const counts = await domainCounts(client);
     await client.query('COMMIT');
 
     progress('复制照片和文件', 0, null);
@@ -181,6 +183,7 @@ export async function createBackup(
       files,
       keys: { fingerprint: keys.fingerprint, source: keys.source, included: keysIncluded },
       parts,
+      counts,
       warnings,
     });
     await writeJson(path.join(work, MANIFEST_FILE), manifest);

@@ -376,6 +376,24 @@ async function connectMaintenance(url: string): Promise<pg.Client> {
  * connection (a CLI import, a console) counts too.
  */
 async function refuseIfInUse(admin: pg.Client, database: string, url: string): Promise<void> {
+  // A server stopped a moment ago: PostgreSQL ends its sessions (and its lock) a little after it
+  // has gone, so an operator who restores right after stopping it is not refused for that.
+  const deadline = Date.now() + IN_USE_GRACE_MS;
+  for (;;) {
+    try {
+      return await inUseCheck(admin, database, url);
+    } catch (error) {
+      if (!(error instanceof TesseraError && error.code === 'restore_refused') || Date.now() > deadline)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+/** How long a database seen in use is looked at again before the restore is refused. */
+const IN_USE_GRACE_MS = 3000;
+
+async function inUseCheck(admin: pg.Client, database: string, url: string): Promise<void> {
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
   if (exists.rowCount) {
     const live = await connect(withDatabase(url, database), 'restore');

@@ -92,10 +92,22 @@ export interface Manifest {
     included: boolean;
   };
   parts: BackupPart[];
+  /** The domain's counts at the snapshot (absent in backups made before they were recorded). */
+  counts?: DomainCounts;
   /** Things worth a look that did not stop the backup (a damaged blob in the live store, say). */
   warnings: string[];
   /** sha256 of this manifest's canonical JSON without this field. */
   checksum: string;
+}
+
+/** Counts in the domain's words at a backup's snapshot: `records` by `kind/status`, `cards` by status. */
+export interface DomainCounts {
+  events: number;
+  units: number;
+  users: number;
+  photos: number;
+  records: Record<string, number>;
+  cards: Record<string, number>;
 }
 
 /** A line of the blob index: name (= sha256 of the bytes), size, and the live file's mtime. */

@@ -48,6 +48,7 @@ const GLOBAL_ITEMS: readonly GlobalItemDef[] = [
     roles: ALL_ROLES.filter((r) => r !== 'unit'),
     activeOn: ['verify'],
   },
+  { id: 'help', label: '帮助', path: '/help', roles: ALL_ROLES, activeOn: ['help'] },
 ];
 
 /** 系统管理: the install as a whole, admins only. */
@@ -67,6 +68,8 @@ const ADMIN_ITEMS: readonly GlobalItemDef[] = [
     activeOn: ['adminInspections'],
   },
   { id: 'admin-logs', label: '运行日志', path: '/admin/logs', roles: ['admin'], activeOn: ['adminLogs'] },
+  { id: 'admin-users', label: '用户管理', path: '/admin/users', roles: ['admin'], activeOn: ['adminUsers'] },
+  { id: 'admin-audit', label: '审计日志', path: '/admin/audit', roles: ['admin'], activeOn: ['adminAudit'] },
 ];
 
 const EVENT_ITEMS: readonly EventItemDef[] = [
@@ -133,6 +136,13 @@ const EVENT_ITEMS: readonly EventItemDef[] = [
     activeOn: ['reports'],
   },
   { id: 'event-setup', label: '活动设置', sub: '/setup', roles: ['admin'], activeOn: ['setup'] },
+  {
+    id: 'onboarding',
+    label: '开通向导',
+    sub: '/onboarding',
+    roles: ['admin', 'clerk'],
+    activeOn: ['onboarding'],
+  },
 ];
 
 function recordsItem(kind: string, label: string): EventItemDef {
@@ -163,7 +173,8 @@ export function routeEventCode(route: Route): string | null {
     route.name === 'cards' ||
     route.name === 'card' ||
     route.name === 'layouts' ||
-    route.name === 'layout'
+    route.name === 'layout' ||
+    route.name === 'onboarding'
     ? route.code
     : null;
 }

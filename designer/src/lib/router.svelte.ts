@@ -36,11 +36,18 @@ export type Route =
   | { name: 'search'; code: string }
   /** 统计报表: counts per card type, unit, zone and day; the .xlsx export. */
   | { name: 'reports'; code: string }
+  /** 开通向导: the new event's first-run checklist and the collection template sent to units. */
+  | { name: 'onboarding'; code: string }
+  /** 帮助: the user manual; `page` a file of docs/manual, `anchor` a heading in it. */
+  | { name: 'help'; page: string | null; anchor: string | null }
   | { name: 'newEvent' }
   /** System administration (admin): 系统备份, 巡检报告, 运行日志. */
   | { name: 'adminBackups' }
   | { name: 'adminInspections' }
   | { name: 'adminLogs' }
+  /** 用户管理 and 审计日志 (admin). */
+  | { name: 'adminUsers' }
+  | { name: 'adminAudit' }
   | { name: 'notFound'; path: string };
 
 /** Tabs of the event setup page, in order. */
@@ -76,10 +83,17 @@ export function parse(path: string): Route {
     const token = parts.length === 2 ? safeDecode(parts[1] ?? '') : null;
     if (parts.length === 1 || token) return { name: 'verify', token };
   }
+  if (parts[0] === 'help' && parts.length <= 3) {
+    const page = parts[1] ? safeDecode(parts[1]) : null;
+    const anchor = parts[2] ? safeDecode(parts[2]) : null;
+    if ((parts.length < 2 || page) && (parts.length < 3 || anchor)) return { name: 'help', page, anchor };
+  }
   if (parts[0] === 'admin' && parts.length === 2) {
     if (parts[1] === 'backups') return { name: 'adminBackups' };
     if (parts[1] === 'inspections') return { name: 'adminInspections' };
     if (parts[1] === 'logs') return { name: 'adminLogs' };
+    if (parts[1] === 'users') return { name: 'adminUsers' };
+    if (parts[1] === 'audit') return { name: 'adminAudit' };
   }
   if (parts[0] === 'events') {
     if (parts.length === 1) return { name: 'events' };
@@ -127,6 +141,10 @@ export function parse(path: string): Route {
       const layout = parts.length === 4 ? safeDecode(parts[3] ?? '') : null;
       if (code && parts.length === 3) return { name: 'layouts', code };
       if (code && layout) return { name: 'layout', code, layout };
+    }
+    if (parts[2] === 'onboarding' && parts.length === 3) {
+      const code = safeDecode(parts[1] ?? '');
+      if (code) return { name: 'onboarding', code };
     }
     if ((parts[2] === 'search' || parts[2] === 'reports') && parts.length === 3) {
       const code = safeDecode(parts[1] ?? '');
@@ -224,6 +242,16 @@ export function searchPath(code: string): string {
 
 export function reportsPath(code: string): string {
   return `${eventPath(code)}/reports`;
+}
+
+export function onboardingPath(code: string): string {
+  return `${eventPath(code)}/onboarding`;
+}
+
+/** A page of the manual, at a heading when `anchor` is given. */
+export function helpPath(page?: string, anchor?: string): string {
+  if (!page) return '/help';
+  return `/help/${encodeURIComponent(page)}${anchor ? `/${encodeURIComponent(anchor)}` : ''}`;
 }
 
 class Router {

@@ -1,4 +1,3 @@
-import { LOCKOUT_THRESHOLD } from '../../../auth/accounts.ts';
 import { verifyPassword } from '../../../auth/passwords.ts';
 import { select, timeText, type Check } from '../check.ts';
 
@@ -109,7 +108,7 @@ export const securityCheck: Check = {
         '警告',
         'admin 仍在使用初始密码',
         'admin 的密码仍是首次启动时 TESSERA_ADMIN_PASSWORD 给定的值，它以明文保存在启动配置或命令历史中。',
-        '登录后修改 admin 的密码，并从启动配置中删除 TESSERA_ADMIN_PASSWORD（它只在首次启动时使用）。',
+        '以 admin 登录后点右上角“修改密码”，并从启动配置中删除 TESSERA_ADMIN_PASSWORD（它只在首次启动时使用）。',
       );
     }
     const sample = enabled.slice(0, PASSWORD_SAMPLE);
@@ -144,7 +143,11 @@ export const securityCheck: Check = {
     out.fact('监听地址', `${config.host}:${config.port}`);
     out.fact('会话 Cookie', `HttpOnly，SameSite=Lax，Secure ${secure ? '开' : '关'}`);
     out.fact('反向代理', process.env.TESSERA_TRUST_PROXY === '1' ? '信任 X-Forwarded-For' : '不信任');
-    out.fact('会话有效期', `${config.sessionTtlHours} 小时`);
+    out.fact('会话有效期', `${config.sessionTtlHours} 小时，闲置 ${config.auth.sessionIdleMinutes} 分钟失效`);
+    out.fact(
+      '登录限制',
+      `同一地址 ${config.auth.addressWindowMinutes} 分钟内失败 ${config.auth.addressMaxFailures} 次暂停登录；同一账号连续失败 ${config.auth.lockoutFailures} 次锁定 ${config.auth.lockoutMinutes} 分钟`,
+    );
     if (!secure) {
       out.find(
         exposed ? '警告' : '提示',
@@ -191,7 +194,7 @@ export const securityCheck: Check = {
         ].join('、')}。`,
         '在防火墙或反向代理上封禁这些地址，确认涉及的账号密码足够强；如为内部人员忘记密码，联系本人。',
       );
-    } else if (total >= LOCKOUT_THRESHOLD) {
+    } else if (total >= config.auth.lockoutFailures) {
       out.find(
         '提示',
         `24 小时内登录失败 ${total} 次`,
@@ -204,8 +207,8 @@ export const securityCheck: Check = {
       out.find(
         '警告',
         `${locked.length} 个账号当前被锁定`,
-        `连续登录失败 ${LOCKOUT_THRESHOLD} 次后锁定：${locked.map((u) => u.username).join('、')}。`,
-        '确认是本人忘记密码还是他人尝试；锁定到期后自动解除。',
+        `连续登录失败 ${config.auth.lockoutFailures} 次后锁定 ${config.auth.lockoutMinutes} 分钟：${locked.map((u) => u.username).join('、')}。`,
+        '确认是本人忘记密码还是他人尝试；锁定到期后自动解除，或由管理员在“用户管理”中解锁。',
       );
     }
   },
