@@ -89,10 +89,33 @@ export interface LoadServer {
   stop(): Promise<void>;
 }
 
+const gone = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+/**
+ * Resolves when the server process is gone. Its 'exit' event alone is not enough: after the process
+ * group is signalled the event was seen never to arrive (the bench then hung after printing its
+ * figures), so the pid is also polled.
+ */
 const exited = (child: ChildProcess) =>
   child.exitCode !== null || child.signalCode !== null
     ? Promise.resolve()
-    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    : new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (gone(child.pid!)) done();
+        }, 250);
+        const done = () => {
+          clearInterval(poll);
+          resolve();
+        };
+        child.once('exit', done);
+      });
 
 /** `tessera serve` on the cached data folder, on a free loopback port; resolves when it listens. */
 export function startLoadServer(dataDir: string, env: Record<string, string> = {}): Promise<LoadServer> {
