@@ -29,3 +29,17 @@ export function idParam(ctx: ApiContext, name = 'id'): number {
 /** A field that is a non-empty string, else undefined (form fields and queries send '' for "none"). */
 export const nonEmptyText = (v: unknown): string | undefined =>
   typeof v === 'string' && v !== '' ? v : undefined;
+
+/**
+ * An integer query parameter in 0..max, `fallback` when absent; anything else is a 400 naming the
+ * parameter (lists whose paging a user types: logs, the audit log).
+ */
+export function intQueryParam(ctx: ApiContext, name: string, fallback: number, max: number): number {
+  const raw = nonEmptyText(ctx.query[name]);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0 || n > max) {
+    throw new TesseraError('invalid_request', `参数 ${name}="${raw}" 应为 0–${max} 的整数`);
+  }
+  return n;
+}

@@ -1,6 +1,6 @@
 import { TesseraError } from '../../core/errors.ts';
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../middleware/session.ts';
-import { actorOf, idParam, nonEmptyText, requestBody } from '../route-params.ts';
+import { actorOf, idParam, intQueryParam, nonEmptyText, requestBody } from '../route-params.ts';
 import { defineRoutes, type ApiContext } from '../route-table.ts';
 
 const meta = (ctx: ApiContext) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
@@ -137,14 +137,6 @@ export const authRoutes = defineRoutes([
     access: ['admin'],
     handler: async (ctx, engine) => {
       const q = (name: string) => nonEmptyText(ctx.query[name]);
-      const int = (name: string, fallback: number, max: number) => {
-        const raw = q(name);
-        const value = raw === undefined ? fallback : Number(raw);
-        if (!Number.isSafeInteger(value) || value < 0 || value > max) {
-          throw new TesseraError('invalid_request', `${name}="${raw}" 应为 0 到 ${max} 之间的整数`);
-        }
-        return value;
-      };
       ctx.body = await engine.audit.query(
         {
           from: q('from'),
@@ -154,7 +146,10 @@ export const authRoutes = defineRoutes([
           ip: q('ip'),
           target: q('target'),
         },
-        { offset: int('offset', 0, 10_000_000), limit: Math.max(1, int('limit', 100, 500)) },
+        {
+          offset: intQueryParam(ctx, 'offset', 0, 10_000_000),
+          limit: Math.max(1, intQueryParam(ctx, 'limit', 100, 500)),
+        },
       );
     },
   },

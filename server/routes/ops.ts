@@ -5,7 +5,7 @@ import { INSPECTION_TASK } from '../../core/ops/inspect/index.ts';
 import { queryRequestLog } from '../../core/ops/logs/index.ts';
 import type { Engine } from '../../core/engine.ts';
 import { QueryTypes } from 'sequelize';
-import { actorOf, nonEmptyText } from '../route-params.ts';
+import { actorOf, intQueryParam, nonEmptyText } from '../route-params.ts';
 import { defineRoutes, type ApiContext } from '../route-table.ts';
 
 const sameToken = (sent: string, expected: string) => {
@@ -24,16 +24,6 @@ function allowMetrics(ctx: ApiContext, engine: Engine): void {
     throw new TesseraError('forbidden', '只有管理员或持有监控令牌的采集程序可以读取 /metrics', 403);
   ctx.set('WWW-Authenticate', 'Bearer realm="tessera-metrics"');
   throw new TesseraError('unauthenticated', '请先登录，或使用 TESSERA_METRICS_TOKEN 令牌', 401);
-}
-
-function intQuery(ctx: ApiContext, name: string, fallback: number, max: number): number {
-  const raw = nonEmptyText(ctx.query[name]);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > max) {
-    throw new TesseraError('invalid_request', `参数 ${name}="${raw}" 应为 0–${max} 的整数`);
-  }
-  return n;
 }
 
 async function recentInspectionTasks(engine: Engine) {
@@ -88,8 +78,8 @@ export const opsRoutes = defineRoutes([
           slowOnly: q('slow') === '1' || q('slow') === 'true',
         },
         {
-          offset: intQuery(ctx, 'offset', 0, 1_000_000),
-          limit: intQuery(ctx, 'limit', 100, 500) || 100,
+          offset: intQueryParam(ctx, 'offset', 0, 1_000_000),
+          limit: intQueryParam(ctx, 'limit', 100, 500) || 100,
           slowMs: engine.config.ops.slowMs,
         },
       );
