@@ -59,11 +59,16 @@ function authConfig(env: NodeJS.ProcessEnv): AuthConfig {
   };
 }
 
+/** How Chromium is scheduled (core/render/browser.ts). */
+export type RenderPriority = 'idle' | 'normal';
+
 export interface CardsConfig {
   /** Run the print worker in this process (off: a server that only answers requests). */
   printWorker: boolean;
   /** Address the QR code of a card opens (`<publicUrl>/v/<token>`); unset, the QR holds the bare token. */
   publicUrl: string | undefined;
+  /** Chromium's scheduling: `idle` (printing yields the CPU to answering users) or `normal`. */
+  renderPriority: RenderPriority;
 }
 
 function cardsConfig(env: NodeJS.ProcessEnv): CardsConfig {
@@ -81,7 +86,16 @@ function cardsConfig(env: NodeJS.ProcessEnv): CardsConfig {
     );
     url = undefined;
   }
-  return { printWorker: !['off', '0', 'false'].includes(worker), publicUrl: url };
+  let priority = env.TESSERA_RENDER_PRIORITY?.trim() || 'idle';
+  if (priority !== 'idle' && priority !== 'normal') {
+    problem('TESSERA_RENDER_PRIORITY', priority, '只能是 idle 或 normal', 'idle');
+    priority = 'idle';
+  }
+  return {
+    printWorker: !['off', '0', 'false'].includes(worker),
+    publicUrl: url,
+    renderPriority: priority as RenderPriority,
+  };
 }
 
 export interface OpsConfig {

@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
+import type { RenderPriority } from '../config.ts';
 import { TesseraError } from '../errors.ts';
 import { FIT_SCRIPT, type FitProblem } from './fit.ts';
 import { documentHtml, type CardDocument } from './document.ts';
@@ -65,6 +66,31 @@ export interface RenderBrowserOptions {
   executablePath?: string;
   /** Tabs rendering at once; default one per CPU core. */
   tabs?: number;
+  /**
+   * `idle`: Chromium and every process it starts run under Linux's SCHED_IDLE policy — a print job
+   * renders flat out on a quiet machine but yields the CPU to the server and PostgreSQL while users
+   * wait for answers. `normal`: the server's own priority.
+   */
+  priority?: RenderPriority;
+}
+
+/** util-linux's `chrt`, which starts a program (and so everything it forks) under a policy. */
+function findChrt(): string | undefined {
+  return ['/usr/bin/chrt', '/bin/chrt'].find((p) => existsSync(p));
+}
+
+/**
+ * How to start Chromium: directly, or through `chrt --idle 0` so that its zygote and every renderer
+ * forked from it inherit the policy. Not nice(1): Chromium sets its processes' nice values itself
+ * (renderers 0 or 5, the browser -8 when it may), which undoes a nice it was started with; the
+ * scheduling policy it leaves alone.
+ */
+function launchCommand(chrome: string, args: string[], priority: RenderPriority) {
+  const chrt = priority === 'idle' ? findChrt() : undefined;
+  if (!chrt) return { executablePath: chrome, args };
+  // puppeteer then adds only its pipe and profile arguments, after these (they reach Chromium).
+  const chromiumArgs = puppeteer.defaultArgs({ headless: true, args });
+  return { executablePath: chrt, ignoreDefaultArgs: true, args: ['--idle', '0', chrome, ...chromiumArgs] };
 }
 
 export class RenderBrowser {
@@ -82,13 +108,9 @@ export class RenderBrowser {
   ) {}
 
   static async launch(options: RenderBrowserOptions = {}): Promise<RenderBrowser> {
-    const browser = await puppeteer.launch({
-      executablePath: options.executablePath ?? findChrome(),
-      headless: true,
-      // Talk over a pipe, not a WebSocket: Chromium then exits when this process dies, even by
-      // SIGKILL (otherwise every crash of the server leaves a Chromium running; fault drills).
-      pipe: true,
-      args: [
+    const command = launchCommand(
+      options.executablePath ?? findChrome(),
+      [
         '--no-sandbox',
         '--disable-gpu',
         '--disable-dev-shm-usage',
@@ -101,10 +123,23 @@ export class RenderBrowser {
         // Text metrics without hinting: what the fit pass measures is what the PDF prints.
         '--font-render-hinting=none',
       ],
+      options.priority ?? 'normal',
+    );
+    const browser = await puppeteer.launch({
+      ...command,
+      headless: true,
+      // Talk over a pipe, not a WebSocket: Chromium then exits when this process dies, even by
+      // SIGKILL (otherwise every crash of the server leaves a Chromium running; fault drills).
+      pipe: true,
       protocolTimeout: 600_000,
     });
     const tabs = Math.max(1, options.tabs ?? os.availableParallelism());
     return new RenderBrowser(browser, tabs);
+  }
+
+  /** Chromium's browser process (its renderers are its descendants). */
+  get pid(): number | undefined {
+    return this.browser.process()?.pid;
   }
 
   /** Serves these bytes at `RENDER_ORIGIN + urlPath` to every tab (plugin assets). */

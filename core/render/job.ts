@@ -8,6 +8,7 @@
  * encode, text that does not fit, even a template that fails on one record's data — the card is
  * printed with a visible red marker and the report lists it.
  */
+import { eventLoopSlices } from '../concurrency.ts';
 import { TesseraError } from '../errors.ts';
 import type { CardLayout, CardType, FormSchema, PluginManifest } from '../types/generated/index.ts';
 import { RENDER_ORIGIN, type RenderBrowser } from './browser.ts';
@@ -196,7 +197,9 @@ export class CardBatch {
     const photos = await preparePhotos(wanted, this.o.loadPhoto);
     const faces: FaceHtml[] = [];
     const faceProblems: PreparedRun['faceProblems'] = [];
+    const pause = eventLoopSlices();
     for (const i of cards) {
+      await pause();
       const ctx = this.contexts[i]!;
       for (const face of this.faces) {
         const data: CardRenderData = { photos, problems: [] };

@@ -40,6 +40,12 @@ export interface ReportCardType {
   color: string | null;
 }
 
+/** How much of the report to send (not part of what is counted, so not echoed in `filter`). */
+export interface StatisticsShape {
+  /** Unit lines of this many units only, those with the most records (0 or absent: all). */
+  topUnits?: number;
+}
+
 export interface StatisticsFilter {
   unit?: string;
   cardType?: string;
@@ -58,12 +64,18 @@ export interface StatisticsReport {
   /** The important types together (重要证件合计). */
   important: ReportCounts;
   byCardType: ({ cardType: string } & ReportCounts)[];
-  /** One row per unit and card type that has records or cards. */
+  /**
+   * One row per unit and card type that has records or cards: of every unit, or of the `topUnits`
+   * units with the most records when the request asked for that many (the screen shows 500 of
+   * thousands; the workbook has them all).
+   */
   byUnit: ({ unit: { code: string; name: string }; cardType: string } & ReportCounts)[];
   /**
    * Per access zone: records whose zones include it (a record without its own zones has its card
    * type's), by status and, for approved records, by card type.
    */
+  /** The units with a line, all of them (byUnit may hold fewer). */
+  unitCount: number;
   byZone: {
     zone: { code: string; name: string; color: string | null };
     records: Record<ReportRecordStatus | 'total', number>;

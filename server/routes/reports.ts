@@ -1,5 +1,5 @@
 import { REPORT_ROLES, type StatisticsFilter } from '../../core/reports/reports.ts';
-import { actorOf, nonEmptyText } from '../route-params.ts';
+import { actorOf, intQueryParam, nonEmptyText } from '../route-params.ts';
 import { defineRoutes, type ApiContext } from '../route-table.ts';
 
 const filterOf = (ctx: ApiContext): StatisticsFilter => ({
@@ -13,11 +13,13 @@ export const reportRoutes = defineRoutes([
     method: 'GET',
     path: '/api/events/:event/reports/statistics',
     summary:
-      '统计报表 (?unit=&cardType=&important=1: per unit × card type × record and card status, per zone, cards issued per day, important types apart)',
+      '统计报表 (?unit=&cardType=&important=1: per unit × card type × record and card status, per zone, cards issued per day, important types apart; ?topUnits=N: unit lines of the N units with the most records only, unitCount says how many there are)',
     tag: 'reports',
     access: REPORT_ROLES,
     handler: async (ctx, engine) => {
-      ctx.body = await engine.reports.statistics(ctx.params.event as string, actorOf(ctx), filterOf(ctx));
+      ctx.body = await engine.reports.statistics(ctx.params.event as string, actorOf(ctx), filterOf(ctx), {
+        topUnits: intQueryParam(ctx, 'topUnits', 0, 1_000_000),
+      });
     },
   },
   {

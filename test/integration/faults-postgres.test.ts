@@ -100,7 +100,9 @@ beforeAll(async () => {
   server = await startChildServer({ TESSERA_DATA_DIR: dataDir, DATABASE_URL: postgres.url });
   admin = await signIn();
   expect((await admin.request('POST', '/api/units', { code: 'UA', name: '甲单位' })).status).toBe(201);
-  for (let i = 0; i < 6; i++) {
+  // Two records per user: user c's rounds n = c, c + CLIENTS, … take records n % (2 × CLIENTS), which
+  // are its own, so two users never save the same record (a version conflict is not an outage).
+  for (let i = 0; i < CLIENTS * 2; i++) {
     const res = await admin.request('POST', `/api/events/${EVENT}/records`, {
       kind: 'person',
       unitCode: 'UA',

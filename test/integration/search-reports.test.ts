@@ -296,6 +296,31 @@ describe('statistics', () => {
     ]);
   });
 
+  it('sends the lines of the units with the most records only when asked (topUnits), the totals unchanged', async () => {
+    const full = await report(operator);
+    const units = [...new Set(full.byUnit.map((l: Body) => l.unit.code as string))] as string[];
+    expect(full.unitCount).toBe(units.length);
+    expect(units.length).toBeGreaterThanOrEqual(2);
+    const records = (code: string) =>
+      full.byUnit
+        .filter((l: Body) => l.unit.code === code)
+        .reduce((n: number, l: Body) => n + l.records.total, 0);
+    const ranked = [...units].sort((a, b) => records(b) - records(a) || (a < b ? -1 : 1));
+
+    const top = await report(operator, '?topUnits=1');
+    expect(top.unitCount).toBe(units.length);
+    expect([...new Set(top.byUnit.map((l: Body) => l.unit.code))]).toEqual([ranked[0]]);
+    expect(top.byUnit).toEqual(full.byUnit.filter((l: Body) => l.unit.code === ranked[0]));
+    for (const key of ['totals', 'important', 'byCardType', 'byZone', 'daily', 'filter'])
+      expect(top[key], key).toEqual(full[key]);
+
+    // As many as there are, or more: everything.
+    expect((await report(operator, `?topUnits=${units.length}`)).byUnit).toEqual(full.byUnit);
+    const bad = await operator.request('GET', `/api/events/${EVENT}/reports/statistics?topUnits=-1`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('topUnits');
+  });
+
   it('filters by unit, card type and importance; refuses units and unknown filters', async () => {
     const ub = await report(operator, '?unit=UB');
     expect(ub.totals.records.total).toBe(3);

@@ -10,7 +10,8 @@
 //
 // Knobs (environment): TESSERA_LOAD_PERSONS (1000000), TESSERA_LOAD_LEVELS ("50,200"),
 // TESSERA_LOAD_SECONDS per level (30), TESSERA_LOAD_THINK_MS between a user's requests (1000; 0 = flat
-// out), TESSERA_LOAD_IMPORT_ROWS (2000), TESSERA_LOAD_PRINT_CARDS (300), TESSERA_LOAD_BACKGROUND (1; 0 = off).
+// out), TESSERA_LOAD_IMPORT_ROWS (2000; 0 = no import), TESSERA_LOAD_PRINT_CARDS (300; 0 = no print job),
+// TESSERA_LOAD_BACKGROUND (1; 0 = neither).
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';

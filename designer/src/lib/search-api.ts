@@ -27,8 +27,14 @@ export const searchApi = {
       'GET',
       `${ev(event)}/search?${new URLSearchParams({ q, limit: String(limit) }).toString()}`,
     ),
-  statistics: (event: string, filter: StatisticsFilter) =>
-    requestJson<StatisticsReport>('GET', `${ev(event)}/reports/statistics${filterQuery(filter)}`),
+  /** `topUnits`: unit lines of that many units only, those with the most records (the rest: unitCount). */
+  statistics: (event: string, filter: StatisticsFilter, topUnits: number) => {
+    const query = filterQuery(filter);
+    return requestJson<StatisticsReport>(
+      'GET',
+      `${ev(event)}/reports/statistics${query}${query ? '&' : '?'}topUnits=${topUnits}`,
+    );
+  },
   /**
    * The workbook, read as it arrives so the page can show how far it is (`onProgress(received,
    * total)`, total from Content-Length when the server sends one).

@@ -225,7 +225,9 @@ export interface RecordSummary {
 
 export interface RecordListResponse {
   records: RecordSummary[];
+  /** Exact up to the server's cap (10,000); past it a floor, and `totalExact` is false. */
   total: number;
+  totalExact: boolean;
   page: number;
   pageSize: number;
 }
