@@ -32,3 +32,38 @@ export function eventLoopSlices(sliceMs = 15): () => Promise<void> | undefined {
     );
   };
 }
+
+/**
+ * Requests for the same answer share one computation that started after they arrived: while one
+ * runs, every new caller for that key waits for the next, which starts when the running one ends
+ * and serves them all. So nobody gets an answer older than their request (a reviewer who just
+ * approved sees the approval counted), and however many ask at once, at most two computations
+ * per key exist: one running, one waiting.
+ */
+export class Coalescer<T> {
+  private readonly slots = new Map<string, { running: Promise<T>; next?: Promise<T> }>();
+
+  run(key: string, compute: () => Promise<T>): Promise<T> {
+    const slot = this.slots.get(key);
+    if (!slot) return this.start(key, compute);
+    if (!slot.next) {
+      const after = slot.running.then(
+        () => undefined,
+        () => undefined,
+      );
+      slot.next = after.then(() => this.start(key, compute));
+    }
+    return slot.next;
+  }
+
+  private start(key: string, compute: () => Promise<T>): Promise<T> {
+    const running = compute();
+    const slot = { running };
+    this.slots.set(key, slot);
+    const done = () => {
+      if (this.slots.get(key) === slot) this.slots.delete(key);
+    };
+    running.then(done, done);
+    return running;
+  }
+}

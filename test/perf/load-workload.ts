@@ -477,18 +477,19 @@ function makeUser(
       if (recordIds.length) await client.request('record:view', 'GET', `${E}/records/${pick(recordIds)}`);
     },
     list: async () => {
+      // As the records screen asks: always one kind (its 人员/车辆 tabs), newest first.
       const page = 1 + Math.floor(Math.random() * 3);
       const variants = inUnit
         ? [
-            `?page=${page}&pageSize=50`,
-            `?status=approved&pageSize=50`,
-            `?q=${enc(namePrefix(pick(names.length ? names : ['张'])))}`,
+            `?kind=person&page=${page}&pageSize=50`,
+            `?kind=person&status=approved&pageSize=50`,
+            `?kind=person&q=${enc(namePrefix(pick(names.length ? names : ['张'])))}&pageSize=50`,
           ]
         : [
             `?kind=person&page=${page}&pageSize=50`,
             `?kind=person&status=submitted&pageSize=50`,
-            `?unit=${pick(keys.unitCodes)}&pageSize=50`,
-            `?q=${enc(namePrefix(pick(keys.names)))}&pageSize=50`,
+            `?kind=person&unit=${pick(keys.unitCodes)}&pageSize=50`,
+            `?kind=person&q=${enc(namePrefix(pick(keys.names)))}&pageSize=50`,
           ];
       await client.request('list:records', 'GET', `${E}/records${pick(variants)}`);
     },
