@@ -14,6 +14,7 @@ import * as loginThrottle from './migrations/0011-login-throttle.ts';
 import * as loadIndexes from './migrations/0012-load-indexes.ts';
 import * as onboarding from './migrations/0013-onboarding.ts';
 import * as dropNameTrigrams from './migrations/0014-drop-name-trigrams.ts';
+import * as reportTotals from './migrations/0015-report-totals.ts';
 
 /** Listed explicitly (not globbed) so the same list works from source and from a build. */
 const migrations = [
@@ -31,6 +32,7 @@ const migrations = [
   { name: '0012-load-indexes', ...loadIndexes },
   { name: '0013-onboarding', ...onboarding },
   { name: '0014-drop-name-trigrams', ...dropNameTrigrams },
+  { name: '0015-report-totals', ...reportTotals },
 ];
 
 /** Names in order: a restore checks a backup's schema level against them. */

@@ -28,6 +28,41 @@ type Actor = Pick<SessionUser, 'role'>;
 /** Arbitrary constant: one folder of report deltas at a time. */
 const FOLD_LOCK = 7_241_008;
 
+/** Where each delta table's rows go when folded: the counts (0008) and the totals above them (0015). */
+const FOLDS: readonly {
+  deltas: string;
+  columns: string;
+  into: readonly { table: string; key: string; where?: string }[];
+}[] = [
+  {
+    deltas: 'report_record_deltas',
+    columns: 'event_id, unit_id, card_type, status, zones',
+    into: [
+      { table: 'report_record_counts', key: 'event_id, unit_id, card_type, status, zones' },
+      { table: 'report_record_zone_totals', key: 'event_id, card_type, status, zones' },
+      {
+        table: 'report_record_unit_totals',
+        key: 'event_id, unit_id, card_type',
+        where: "status <> 'deleted'",
+      },
+    ],
+  },
+  {
+    deltas: 'report_card_deltas',
+    columns: 'event_id, unit_id, card_type, status',
+    into: [
+      { table: 'report_card_counts', key: 'event_id, unit_id, card_type, status' },
+      { table: 'report_card_type_totals', key: 'event_id, card_type, status' },
+      { table: 'report_card_unit_totals', key: 'event_id, unit_id, card_type' },
+    ],
+  },
+  {
+    deltas: 'report_issue_deltas',
+    columns: 'event_id, card_type, hour',
+    into: [{ table: 'report_issue_counts', key: 'event_id, card_type, hour' }],
+  },
+];
+
 export function emptyCounts(): ReportCounts {
   const records = { total: 0 } as ReportCounts['records'];
   for (const s of REPORT_RECORD_STATUSES) records[s] = 0;
@@ -85,8 +120,9 @@ export class Reports {
   }
 
   /**
-   * Folds the deltas the triggers appended (migration 0008) into the counts: one folder at a time
-   * (another report meanwhile reads counts + deltas, which is just as exact).
+   * Folds the deltas the triggers appended (migration 0008) into the counts and the totals above
+   * them (0015), in one statement per delta table: one folder at a time (another report meanwhile
+   * reads counts or totals + deltas, which is just as exact).
    */
   async fold(eventId: number): Promise<void> {
     await this.db.sequelize.transaction(async (transaction) => {
@@ -95,25 +131,26 @@ export class Reports {
         { type: QueryTypes.SELECT, transaction, replacements: { key: FOLD_LOCK } },
       );
       if (!lock?.ok) return;
-      for (const [table, key] of [
-        ['record', 'event_id, unit_id, card_type, status, zones'],
-        ['card', 'event_id, unit_id, card_type, status'],
-        ['issue', 'event_id, card_type, hour'],
-      ] as const) {
-        await this.db.sequelize.query(
-          `WITH moved AS (DELETE FROM report_${table}_deltas WHERE event_id = :e RETURNING ${key}, amount)
-           INSERT INTO report_${table}_counts (${key}, amount)
-           SELECT ${key}, sum(amount) FROM moved GROUP BY ${key}
-           ON CONFLICT (${key}) DO UPDATE SET amount = report_${table}_counts.amount + EXCLUDED.amount`,
-          { transaction, replacements: { e: eventId } },
+      for (const { deltas, columns, into } of FOLDS) {
+        const inserts = into.map(
+          ({ table, key, where }, i) =>
+            `t${i} AS (INSERT INTO ${table} (${key}, amount)
+               SELECT ${key}, sum(amount) FROM moved ${where ? `WHERE ${where} ` : ''}GROUP BY ${key}
+               ON CONFLICT (${key}) DO UPDATE SET amount = ${table}.amount + EXCLUDED.amount)`,
         );
-        await this.db.sequelize.query(
-          `DELETE FROM report_${table}_counts WHERE event_id = :e AND amount = 0`,
-          {
+        const [moved] = await this.db.sequelize.query<{ n: number }>(
+          `WITH moved AS (DELETE FROM ${deltas} WHERE event_id = :e RETURNING ${columns}, amount),
+                ${inserts.join(',\n')}
+           SELECT count(*)::int AS n FROM moved`,
+          { type: QueryTypes.SELECT, transaction, replacements: { e: eventId } },
+        );
+        if (!moved?.n) continue;
+        for (const { table } of into) {
+          await this.db.sequelize.query(`DELETE FROM ${table} WHERE event_id = :e AND amount = 0`, {
             transaction,
             replacements: { e: eventId },
-          },
-        );
+          });
+        }
       }
     });
   }
@@ -194,9 +231,15 @@ export class Reports {
       );
       return row?.rows ?? [];
     };
+    /** A kept table plus the deltas not folded into it yet (the fold just ran: these are few). */
+    const plus = (kept: string, deltas: string, columns: string, deltasWhere = 'TRUE') =>
+      `SELECT ${columns}, amount FROM ${kept} WHERE event_id = :e
+       UNION ALL SELECT ${columns}, amount FROM ${deltas} WHERE event_id = :e AND ${deltasWhere}`;
     const both = (table: string, columns: string) =>
-      `SELECT ${columns}, amount FROM report_${table}_counts WHERE event_id = :e
-       UNION ALL SELECT ${columns}, amount FROM report_${table}_deltas WHERE event_id = :e`;
+      plus(`report_${table}_counts`, `report_${table}_deltas`, columns);
+    // The whole event's figures come from the totals (0015); one unit's from its own counts.
+    const whole = unitId === null;
+    const types = 'card_type IN (:types)';
     // The screen's ask (topUnits) is answered in SQL: a million records make about a hundred
     // thousand count rows per unit, card type and status, and parsing them all to send 500 units'
     // lines cost the server's one thread ~0.3 s per report (load test, CPU profile).
@@ -208,11 +251,23 @@ export class Reports {
         GROUP BY ${keys}, status HAVING sum(amount) <> 0`;
     // Records by card type and status are the zone rows summed over zones (one pass less).
     const [typeCardRows, zoneRows, dailyRows, ranking] = await Promise.all([
-      rows<[string, string, number]>('card_type, status, n', perStatus('card', 'card_type', false)),
+      rows<[string, string, number]>(
+        'card_type, status, n',
+        whole
+          ? `SELECT card_type, status, sum(amount)::int AS n
+               FROM (${plus('report_card_type_totals', 'report_card_deltas', 'card_type, status')}) x
+              WHERE ${types} GROUP BY 1, 2 HAVING sum(amount) <> 0`
+          : perStatus('card', 'card_type', false),
+      ),
       rows<[string, string, string[], number]>(
         'card_type, status, zones, n',
-        `SELECT card_type, status, zones, sum(amount)::int AS n FROM (${both('record', 'unit_id, card_type, status, zones')}) x
-          WHERE ${where} AND status <> 'deleted' GROUP BY 1, 2, 3 HAVING sum(amount) <> 0`,
+        `SELECT card_type, status, zones, sum(amount)::int AS n
+           FROM (${
+             whole
+               ? plus('report_record_zone_totals', 'report_record_deltas', 'card_type, status, zones')
+               : both('record', 'unit_id, card_type, status, zones')
+           }) x
+          WHERE ${whole ? types : where} AND status <> 'deleted' GROUP BY 1, 2, 3 HAVING sum(amount) <> 0`,
       ),
       // Issuance is kept per card type and hour; one unit's is counted from its own cards.
       rows<[string, string, number]>(
@@ -229,10 +284,11 @@ export class Reports {
       // (ties: the lower unit code) — the same units and order the screen shows.
       top
         ? this.query<{ count: number; top: number[] | null }>(
-            `WITH r AS (SELECT unit_id, sum(amount) AS n FROM (${both('record', 'unit_id, card_type, status')}) x
-                         WHERE ${where} AND status <> 'deleted' GROUP BY unit_id HAVING sum(amount) <> 0),
-                  c AS (SELECT unit_id FROM (${both('card', 'unit_id, card_type, status')}) x
-                         WHERE ${where} GROUP BY unit_id HAVING sum(amount) <> 0),
+            `WITH r AS (SELECT unit_id, sum(amount) AS n
+                          FROM (${plus('report_record_unit_totals', 'report_record_deltas', 'unit_id, card_type', "status <> 'deleted'")}) x
+                         WHERE ${types} GROUP BY unit_id HAVING sum(amount) <> 0),
+                  c AS (SELECT unit_id FROM (${plus('report_card_unit_totals', 'report_card_deltas', 'unit_id, card_type')}) x
+                         WHERE ${types} GROUP BY unit_id HAVING sum(amount) <> 0),
                   lined AS (SELECT unit_id FROM r UNION SELECT unit_id FROM c)
              SELECT (SELECT count(*) FROM lined)::int AS count,
                     (SELECT json_agg(unit_id) FROM (

@@ -66,7 +66,7 @@ export interface StatisticsReport {
   byCardType: ({ cardType: string } & ReportCounts)[];
   /**
    * One row per unit and card type that has records or cards: of every unit, or of the `topUnits`
-   * units with the most records when the request asked for that many (the screen shows 500 of
+   * units with the most records when the request asked for that many (the screen shows 200 of
    * thousands; the workbook has them all).
    */
   byUnit: ({ unit: { code: string; name: string }; cardType: string } & ReportCounts)[];

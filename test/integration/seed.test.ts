@@ -144,6 +144,33 @@ describe('tessera seed', () => {
     );
     expect(total).toEqual({ n: 650, ids: 650 });
     expect((await engine.reports.statistics('EXPO2026', actor)).totals.records.total).toBe(690);
+
+    // The report just folded: every total kept above the counts (migration 0015) is what the records
+    // and cards themselves add up to.
+    const same = async (kept: string, actual: string) => {
+      const rows = (q: string) =>
+        sql<{ k: string; n: number }>(`SELECT k, n::int AS n FROM (${q}) t ORDER BY k`);
+      const [a, b] = await Promise.all([rows(kept), rows(actual)]);
+      expect(a.length, kept).toBeGreaterThan(0);
+      expect(a, kept).toEqual(b);
+    };
+    await same(
+      `SELECT concat_ws('/', event_id, card_type, status, zones) AS k, amount AS n FROM report_record_zone_totals`,
+      `SELECT concat_ws('/', event_id, coalesce(card_type, ''), status, zones) AS k, count(*) AS n FROM records GROUP BY 1`,
+    );
+    await same(
+      `SELECT concat_ws('/', event_id, unit_id, card_type) AS k, amount AS n FROM report_record_unit_totals`,
+      `SELECT concat_ws('/', event_id, unit_id, coalesce(card_type, '')) AS k, count(*) AS n FROM records
+        WHERE status <> 'deleted' GROUP BY 1`,
+    );
+    await same(
+      `SELECT concat_ws('/', event_id, card_type, status) AS k, amount AS n FROM report_card_type_totals`,
+      `SELECT concat_ws('/', event_id, card_type, status) AS k, count(*) AS n FROM cards GROUP BY 1`,
+    );
+    await same(
+      `SELECT concat_ws('/', event_id, unit_id, card_type) AS k, amount AS n FROM report_card_unit_totals`,
+      `SELECT concat_ws('/', event_id, unit_id, card_type) AS k, count(*) AS n FROM cards GROUP BY 1`,
+    );
   });
 
   it('refuses an unknown event and a bad count with a clear message', async () => {

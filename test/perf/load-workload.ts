@@ -507,9 +507,9 @@ function makeUser(
       await client.request('list:reviewQueue', 'GET', `${E}/review-batches?status=open`);
     },
     report: async () => {
-      // As the statistics screen asks: the unit lines of the 500 units with the most records.
+      // As the statistics screen asks: the unit lines of the 200 units with the most records.
       const q = Math.random() < 0.7 ? '' : `&unit=${pick(keys.unitCodes)}`;
-      await client.request('report:statistics', 'GET', `${E}/reports/statistics?topUnits=500${q}`);
+      await client.request('report:statistics', 'GET', `${E}/reports/statistics?topUnits=200${q}`);
     },
     save: async () => {
       const mine = pick(data.own);
