@@ -31,6 +31,7 @@ export interface TesseraConfig {
   cards: CardsConfig;
   /** Sign-in protection (core/auth): throttling per address, lockout per account, idle sessions. */
   auth: AuthConfig;
+  backgroundPriority: BackgroundPriority;
 }
 
 export interface AuthConfig {
@@ -59,16 +60,25 @@ function authConfig(env: NodeJS.ProcessEnv): AuthConfig {
   };
 }
 
-/** How Chromium is scheduled (core/render/browser.ts). */
-export type RenderPriority = 'idle' | 'normal';
+/**
+ * How the server's background work is scheduled: `low` — Chromium (printing, previews) under
+ * SCHED_IDLE and libvips' image threads (imports, card photos) reniced — so it runs flat out on a
+ * quiet machine and yields the CPU to answering users; `normal` — at the server's own priority.
+ */
+export type BackgroundPriority = 'low' | 'normal';
+
+function backgroundPriorityFrom(env: NodeJS.ProcessEnv): BackgroundPriority {
+  const value = env.TESSERA_BACKGROUND_PRIORITY?.trim() || 'low';
+  if (value === 'low' || value === 'normal') return value;
+  problem('TESSERA_BACKGROUND_PRIORITY', value, '只能是 low 或 normal', 'low');
+  return 'low';
+}
 
 export interface CardsConfig {
   /** Run the print worker in this process (off: a server that only answers requests). */
   printWorker: boolean;
   /** Address the QR code of a card opens (`<publicUrl>/v/<token>`); unset, the QR holds the bare token. */
   publicUrl: string | undefined;
-  /** Chromium's scheduling: `idle` (printing yields the CPU to answering users) or `normal`. */
-  renderPriority: RenderPriority;
 }
 
 function cardsConfig(env: NodeJS.ProcessEnv): CardsConfig {
@@ -86,15 +96,9 @@ function cardsConfig(env: NodeJS.ProcessEnv): CardsConfig {
     );
     url = undefined;
   }
-  let priority = env.TESSERA_RENDER_PRIORITY?.trim() || 'idle';
-  if (priority !== 'idle' && priority !== 'normal') {
-    problem('TESSERA_RENDER_PRIORITY', priority, '只能是 idle 或 normal', 'idle');
-    priority = 'idle';
-  }
   return {
     printWorker: !['off', '0', 'false'].includes(worker),
     publicUrl: url,
-    renderPriority: priority as RenderPriority,
   };
 }
 
@@ -466,6 +470,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): {
       sessionTtlHours: intFromEnv('TESSERA_SESSION_TTL_HOURS', 12, env, { min: 1 }),
       secureCookies: flagFrom(env, 'TESSERA_SECURE_COOKIES'),
       maxUploadBytes: intFromEnv('TESSERA_MAX_UPLOAD_MB', 1024, env, { min: 1 }) * 1024 * 1024,
+      backgroundPriority: backgroundPriorityFrom(env),
       backup: section(
         () => backupConfig(env),
         () => backupConfig({}),

@@ -98,7 +98,7 @@ export async function createEngine(config: TesseraConfig, options: EngineOptions
     const tasks = new Tasks(db);
     const mappingProfiles = new MappingProfiles(db, events, audit);
     const backups = new Backups(config, db, tasks, audit);
-    const renderer = new SharedRenderBrowser({ priority: config.cards.renderPriority });
+    const renderer = new SharedRenderBrowser({ priority: config.backgroundPriority });
     const cards = new Cards(config, db, { events, records, photos, sensitive, audit, tasks, renderer }, log);
     const setup = new EventSetup(db, events, pluginStore, plugins, audit);
     const engine: Engine = {

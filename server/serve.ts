@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { checkStartup } from '../core/config-check.ts';
 import { ConfigError, describeProblem, readConfig, type TesseraConfig } from '../core/config.ts';
 import { createEngine, type Engine } from '../core/engine.ts';
+import { IMAGE_WORKER_NICE, keepImageWorkersNice } from '../core/image-workers.ts';
 import { createApp, listen } from './app.ts';
 
 export interface RunningServer {
@@ -46,6 +47,8 @@ export async function startServer(
     await engine.backups.serverStarted(log);
     // The print queue, and its worker unless TESSERA_PRINT_WORKER=off (jobs left running are resumed).
     await engine.cards.start();
+    const stopNiceImages =
+      config.backgroundPriority === 'low' ? keepImageWorkersNice(IMAGE_WORKER_NICE) : () => undefined;
     const { app, requestLog } = createApp(engine, log);
     const server = await listen(app, config.port, config.host);
     const address = server.address();
@@ -60,6 +63,7 @@ export async function startServer(
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        stopNiceImages();
         await requestLog.close();
         await engine.close();
       },

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
-import type { RenderPriority } from '../config.ts';
+import type { BackgroundPriority } from '../config.ts';
 import { TesseraError } from '../errors.ts';
 import { FIT_SCRIPT, type FitProblem } from './fit.ts';
 import { documentHtml, type CardDocument } from './document.ts';
@@ -67,11 +67,11 @@ export interface RenderBrowserOptions {
   /** Tabs rendering at once; default one per CPU core. */
   tabs?: number;
   /**
-   * `idle`: Chromium and every process it starts run under Linux's SCHED_IDLE policy — a print job
+   * `low`: Chromium and every process it starts run under Linux's SCHED_IDLE policy — a print job
    * renders flat out on a quiet machine but yields the CPU to the server and PostgreSQL while users
-   * wait for answers. `normal`: the server's own priority.
+   * wait for answers. `normal` (default): the server's own priority.
    */
-  priority?: RenderPriority;
+  priority?: BackgroundPriority;
 }
 
 /** util-linux's `chrt`, which starts a program (and so everything it forks) under a policy. */
@@ -85,8 +85,8 @@ function findChrt(): string | undefined {
  * (renderers 0 or 5, the browser -8 when it may), which undoes a nice it was started with; the
  * scheduling policy it leaves alone.
  */
-function launchCommand(chrome: string, args: string[], priority: RenderPriority) {
-  const chrt = priority === 'idle' ? findChrt() : undefined;
+function launchCommand(chrome: string, args: string[], priority: BackgroundPriority) {
+  const chrt = priority === 'low' ? findChrt() : undefined;
   if (!chrt) return { executablePath: chrome, args };
   // puppeteer then adds only its pipe and profile arguments, after these (they reach Chromium).
   const chromiumArgs = puppeteer.defaultArgs({ headless: true, args });

@@ -54,8 +54,8 @@ async function printOnce(b: RenderBrowser): Promise<void> {
 }
 
 describe('Chromium scheduling', () => {
-  it('idle: the browser, its zygote and renderers and all their threads run under SCHED_IDLE', async () => {
-    browser = await RenderBrowser.launch({ priority: 'idle', tabs: 1 });
+  it('low: the browser, its zygote and renderers and all their threads run under SCHED_IDLE', async () => {
+    browser = await RenderBrowser.launch({ priority: 'low', tabs: 1 });
     await printOnce(browser);
     const policies = treePolicies(browser.pid!);
     // Several processes with several threads each.

@@ -67,7 +67,7 @@ describe('readConfig: the form of every value', () => {
       TESSERA_BACKUP_KEYS: 'maybe',
       TESSERA_BACKUP_SCHEDULE: 'sometimes',
       TESSERA_PRINT_WORKER: 'no',
-      TESSERA_RENDER_PRIORITY: 'low',
+      TESSERA_BACKGROUND_PRIORITY: 'idle',
       TESSERA_LOG_MAX_SIZE: '50MB',
       TESSERA_LOG_KEEP: '-1',
       TESSERA_PG_PORT: '99999',
