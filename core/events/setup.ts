@@ -371,6 +371,7 @@ export class EventSetup {
   ): Promise<VersionView> {
     const version = await this.store.store(plugin, source, actor.userId);
     await event.update({ pluginVersionId: version.id, name: plugin.manifest.event.name });
+    this.events.forget(event.code);
     await this.audit.record(
       source === 'import' ? 'event_import' : 'event_publish',
       actor,

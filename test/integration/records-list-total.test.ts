@@ -85,4 +85,38 @@ describe('records list total', () => {
       totalExact: named <= LIST_COUNT_CAP,
     });
   });
+
+  it('pages a search newest first, whether few records match (planned by name) or many (by date)', async () => {
+    const newest = async (prefix: string, limit: number, offset: number) =>
+      (
+        await running.engine.db.sequelize.query<{ id: string }>(
+          `SELECT id FROM records WHERE kind = 'person' AND name LIKE :p
+            ORDER BY updated_at DESC, id DESC LIMIT :limit OFFSET :offset`,
+          { type: QueryTypes.SELECT, replacements: { p: `${prefix}%`, limit, offset } },
+        )
+      ).map((r) => Number(r.id));
+    // Every person's name made to start with 测: "测" then matches more than the cap (many), 测 and
+    // a second character a few hundred (few).
+    await running.engine.db.sequelize.query(`UPDATE records SET name = '测' || name WHERE kind = 'person'`);
+    const [few] = await running.engine.db.sequelize.query<{ prefix: string; n: string }>(
+      `SELECT left(name, 2) AS prefix, count(*) AS n FROM records WHERE kind = 'person'
+        GROUP BY 1 HAVING count(*) > 60 ORDER BY count(*) LIMIT 1`,
+      { type: QueryTypes.SELECT },
+    );
+    expect(Number(few!.n)).toBeLessThan(LIST_COUNT_CAP);
+    expect(await count(`kind = 'person' AND name LIKE '测%'`)).toBeGreaterThan(LIST_COUNT_CAP);
+    for (const prefix of [few!.prefix, '测']) {
+      for (const page of [1, 2]) {
+        const res = await admin.request(
+          'GET',
+          `${E}/records?kind=person&q=${encodeURIComponent(prefix)}&pageSize=30&page=${page}`,
+        );
+        expect(res.status).toBe(200);
+        expect(
+          res.body.records.map((r: Body) => r.id),
+          `${prefix} page ${page}`,
+        ).toEqual(await newest(prefix, 30, (page - 1) * 30));
+      }
+    }
+  });
 });
