@@ -239,7 +239,12 @@ export class Review {
    * Batches in the order given, in one query (the queue lists up to 500: one query each made the
    * page slower with every open batch). Another unit's batches are left out for a unit user.
    */
-  private async batchViews(batchIds: number[], actor: Actor): Promise<ReviewBatchView[]> {
+  private async batchViews(
+    batchIds: number[],
+    actor: Actor,
+    /** Filled with each batch's unit id (the view shows the unit's code and name only). */
+    unitIdOf?: Map<number, number>,
+  ): Promise<ReviewBatchView[]> {
     if (batchIds.length === 0) return [];
     const found = await this.db.sequelize.query<Record<string, unknown>>(
       `SELECT b.*, e.code AS event_code, u.code AS unit_code, u.name AS unit_name, su.username AS submitted_by_name,
@@ -255,6 +260,7 @@ export class Review {
     for (const id of batchIds) {
       const b = byId.get(id);
       if (!b || (actor.role === 'unit' && Number(b.unit_id) !== actor.unit?.id)) continue;
+      unitIdOf?.set(id, Number(b.unit_id));
       const byStatus = (b.by_status as Record<string, number> | null) ?? {};
       views.push({
         id: Number(b.id),
@@ -473,13 +479,11 @@ export class Review {
       throw new TesseraError('reason_required', `${VERB[input.decision]}须填写原因（申报单位会看到）`, 422);
     if (input.overrideQuota && !reason)
       throw new TesseraError('reason_required', '超出配额通过须填写原因', 422);
-    const batch = await this.batchView(batchId, actor);
+    const unitIdOf = new Map<number, number>();
+    const [batch] = await this.batchViews([batchId], actor, unitIdOf);
+    if (!batch) throw new TesseraError('review_batch_not_found', `审核批次 ${batchId} 不存在`, 404);
     const { event, plugin } = await this.events.find(batch.eventCode);
-    const [unitRow] = await this.db.sequelize.query<{ unit_id: string }>(
-      'SELECT unit_id FROM review_batches WHERE id = :id',
-      { type: QueryTypes.SELECT, replacements: { id: batchId } },
-    );
-    const unitId = Number(unitRow!.unit_id);
+    const unitId = unitIdOf.get(batchId)!;
 
     const decided = await this.db.sequelize.transaction(async (transaction) => {
       // One decision at a time per unit of an event: quota counts cannot race.
@@ -528,7 +532,6 @@ export class Review {
 
       let overQuota: { cardType: string; quota: number; approved: number; adding: number }[] = [];
       if (input.decision === 'approve') {
-        const unit = await this.db.models.Unit.findByPk(unitId, { transaction });
         const approved = await this.db.sequelize.query<{ card_type: string; n: string }>(
           `SELECT card_type, count(*) AS n FROM records
             WHERE event_id = :eventId AND unit_id = :unitId AND status = 'approved' GROUP BY card_type`,
@@ -537,7 +540,7 @@ export class Review {
         const adding = new Map<string, number>();
         for (const c of current) if (c.card_type) adding.set(c.card_type, (adding.get(c.card_type) ?? 0) + 1);
         overQuota = [...adding].flatMap(([code, n]) => {
-          const quota = quotaOf(plugin, code, unit!.code);
+          const quota = quotaOf(plugin, code, batch.unit.code);
           const already = Number(approved.find((a) => a.card_type === code)?.n ?? 0);
           return quota !== null && already + n > quota
             ? [{ cardType: code, quota, approved: already, adding: n }]
