@@ -244,8 +244,9 @@ export class Records {
     const changed = Object.keys({ ...before, ...normalized }).filter(
       (k) => JSON.stringify(before[k]) !== JSON.stringify(normalized[k]),
     );
+    let saved: EventRecord | undefined;
     try {
-      const [count] = await this.db.models.EventRecord.update(
+      const [count, rows] = await this.db.models.EventRecord.update(
         {
           ...this.recordRow(record.kind, normalized),
           updatedBy: actor.id,
@@ -262,9 +263,11 @@ export class Records {
               }
             : {}),
         },
-        { where: { id, eventId: event.id, version, status: record.status } },
+        // The row as written comes back with the update: no second read of it.
+        { where: { id, eventId: event.id, version, status: record.status }, returning: true },
       );
-      if (count === 0) {
+      saved = rows[0];
+      if (count === 0 || !saved) {
         throw new TesseraError('version_conflict', '该记录已被他人修改，请重新加载后再保存', 409);
       }
     } catch (error) {
@@ -288,7 +291,7 @@ export class Records {
         ...(liveCard && changed.length > 0 ? { cardToReprint: liveCard.cardNumber } : {}),
       },
     );
-    return this.view(await this.load(event.id, id, actor), plugin, true);
+    return this.view(saved, plugin, true);
   }
 
   /** The record's live card (core/cards), and whether a print job is working on it. */
