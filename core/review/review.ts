@@ -563,17 +563,17 @@ export class Review {
       }
       const status = STATUS_OF[input.decision];
       const ids = `{${current.map((c) => c.id).join(',')}}`;
-      await this.db.sequelize.query(
-        `UPDATE records SET status = :status, decided_by = :userId, decided_at = now(), decision_reason = :reason,
-                version = version + 1, updated_at = now()
-          WHERE id = ANY(:ids::bigint[])`,
-        { transaction, replacements: { status, userId: actor.id, reason, ids } },
-      );
       const overridden = new Set(overQuota.map((o) => o.cardType));
+      // The records and their decisions in one statement: the decision keeps the version written.
       await this.db.sequelize.query(
-        `INSERT INTO review_decisions (event_id, batch_id, record_id, decision, reason, quota_override, record_version, decided_by)
-         SELECT :eventId, :batchId, r.id, :status, :reason, r.card_type = ANY(:overridden::text[]), r.version, :userId
-           FROM records r WHERE r.id = ANY(:ids::bigint[])`,
+        `WITH decided AS (
+           UPDATE records SET status = :status, decided_by = :userId, decided_at = now(), decision_reason = :reason,
+                  version = version + 1, updated_at = now()
+            WHERE id = ANY(:ids::bigint[])
+            RETURNING id, card_type, version)
+         INSERT INTO review_decisions (event_id, batch_id, record_id, decision, reason, quota_override, record_version, decided_by)
+         SELECT :eventId, :batchId, d.id, :status, :reason, d.card_type = ANY(:overridden::text[]), d.version, :userId
+           FROM decided d`,
         {
           transaction,
           replacements: {
