@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../core/config.ts';
 import { MANUAL_DIR } from '../../core/manual/index.ts';
 import type { RunningServer } from '../../server/serve.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { launchBrowser, signInThroughPage } from '../support/browser.ts';
 import { buildDesigner } from '../support/designer-build.ts';
 import { ADMIN_PASSWORD, ApiClient, followTask, startTestServer } from '../support/harness.ts';
 import { residentId } from '../support/id-numbers.ts';
@@ -110,14 +110,7 @@ async function expectLabel(label: string): Promise<void> {
 }
 
 async function signIn(username: string, password = PASSWORD): Promise<void> {
-  const logout = await page.$('xpath///header//button[normalize-space()="退出"]');
-  if (logout) await logout.click();
-  else await page.goto(`${running.url}/#/login`);
-  await page.waitForSelector('#username');
-  await page.type('#username', username);
-  await page.type('#password', password);
-  await page.click('button[type="submit"]');
-  await page.waitForFunction(() => location.hash === '#/events');
+  await signInThroughPage(page, running.url, username, password);
 }
 
 async function open(hashPath: string, selector: string): Promise<void> {

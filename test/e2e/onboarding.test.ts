@@ -8,7 +8,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../core/config.ts';
 import type { RunningServer } from '../../server/serve.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { launchBrowser, signInThroughPage } from '../support/browser.ts';
 import { buildDesigner } from '../support/designer-build.ts';
 import { ADMIN_PASSWORD, ApiClient, startTestServer, type Body } from '../support/harness.ts';
 
@@ -71,14 +71,7 @@ afterAll(async () => {
 });
 
 async function signIn(username: string, password = PASSWORD): Promise<void> {
-  const logout = await page.$('#logout');
-  if (logout) await logout.click();
-  else await page.goto(`${running.url}/#/login`);
-  await page.waitForSelector('#username');
-  await page.type('#username', username);
-  await page.type('#password', password);
-  await page.click('button[type="submit"]');
-  await page.waitForFunction(() => location.hash === '#/events');
+  await signInThroughPage(page, running.url, username, password);
 }
 
 /** The overview's checklist: step id → [status, the row's text]. */

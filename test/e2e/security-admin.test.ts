@@ -9,7 +9,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../core/config.ts';
 import type { RunningServer } from '../../server/serve.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { launchBrowser, signInThroughPage } from '../support/browser.ts';
 import { buildDesigner } from '../support/designer-build.ts';
 import { ADMIN_PASSWORD, ApiClient, startTestServer } from '../support/harness.ts';
 
@@ -65,12 +65,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage();
   await page.setViewport({ width: 1440, height: 900 });
-  await page.goto(`${running.url}/#/login`);
-  await page.waitForSelector('#username');
-  await page.type('#username', 'admin');
-  await page.type('#password', ADMIN_PASSWORD);
-  await page.click('button[type="submit"]');
-  await page.waitForFunction(() => location.hash === '#/events');
+  await signInThroughPage(page, running.url, 'admin', ADMIN_PASSWORD);
 }, 180_000);
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
 /** Debian's Chromium (CHROME_PATH first). A missing browser fails the test run: it is not skipped. */
 export function chromePath(): string {
@@ -28,4 +28,24 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-quic',
     ],
   });
+}
+
+/**
+ * Signs in through the login page as a user does (signing out first when someone is signed in);
+ * resolves when the events list shows.
+ */
+export async function signInThroughPage(
+  page: Page,
+  baseUrl: string,
+  username: string,
+  password: string,
+): Promise<void> {
+  const logout = await page.$('#logout');
+  if (logout) await logout.click();
+  else await page.goto(`${baseUrl}/#/login`);
+  await page.waitForSelector('#username');
+  await page.type('#username', username);
+  await page.type('#password', password);
+  await page.click('button[type="submit"]');
+  await page.waitForFunction(() => location.hash === '#/events');
 }
