@@ -4,19 +4,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { keepImageWorkersNice } from '../../core/image-workers.ts';
+import { statFields } from '../support/proc.ts';
 
 /** name and nice value of every thread of this process. */
 function threads(): { tid: number; name: string; nice: number }[] {
   return readdirSync('/proc/self/task').flatMap((tid) => {
+    const fields = statFields(`/proc/self/task/${tid}/stat`);
+    let name: string;
     try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
-      // Field 19 (nice) is the 17th after the command.
-      return [{ tid: Number(tid), name, nice: Number(fields[16]) }];
+      name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
     } catch {
-      return [];
+      return []; // ended meanwhile
     }
+    // Field 19 (nice) is the 17th after the command.
+    return fields ? [{ tid: Number(tid), name, nice: Number(fields[16]) }] : [];
   });
 }
 
