@@ -1,9 +1,10 @@
 // Chromium under SCHED_IDLE: the browser process and every process it forks (zygote, renderers —
 // the ones that do the printing), every thread of them, so a print job takes only the CPU that the
 // server and PostgreSQL leave while users wait; `normal` leaves them under the server's own policy.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RenderBrowser } from '../../core/render/browser.ts';
+import { statFields } from '../support/proc.ts';
 
 const SCHED_OTHER = 0;
 const SCHED_IDLE = 5;
@@ -14,16 +15,6 @@ afterEach(async () => {
   await browser?.close();
   browser = undefined;
 });
-
-/** The fields after the command (which may hold spaces, in parentheses) of a /proc stat file. */
-function statFields(file: string): string[] | undefined {
-  try {
-    const stat = readFileSync(file, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined; // exited meanwhile
-  }
-}
 
 /** The scheduling policy of every thread of a process and of all its descendants. */
 function treePolicies(root: number): number[] {
@@ -39,7 +30,13 @@ function treePolicies(root: number): number[] {
   };
   const policies: number[] = [];
   for (const pid of [...parent.keys()].filter(inTree)) {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // a Chromium helper that ended since the listing
+    }
+    for (const tid of tids) {
       // Field 41 (policy) is the 39th after the command.
       const fields = statFields(`/proc/${pid}/task/${tid}/stat`);
       if (fields) policies.push(Number(fields[38]));
