@@ -310,7 +310,11 @@ describe('one task per role, as the manual tells it', () => {
   it('operator: 证件制作 — tick, 制作所选, the print options; then a card', async () => {
     await signIn('op1');
     await open(`/events/${EVENT}/production`, '[role="tab"][data-card-type="STAFF"]');
-    await page.click('[role="tab"][data-card-type="STAFF"]');
+    // The tab loads its records afresh: rows still on screen from before would be replaced under the clicks.
+    await Promise.all([
+      page.waitForNetworkIdle({ idleTime: 300 }),
+      page.click('[role="tab"][data-card-type="STAFF"]'),
+    ]);
     await page.waitForSelector('tr[data-record-id] .row-check');
     const checks = await page.$$('tr[data-record-id] .row-check');
     for (const c of checks.slice(0, 3)) await c.click();
