@@ -188,8 +188,9 @@ export class PrintJobs {
   // What can be printed
 
   /**
-   * Approved records of the event that have no live card — or only a queued card that no job
-   * holds (its job was cancelled, or a reprint waits to be printed).
+   * Approved records of the event that no card holds: no live card, or only a queued card that no
+   * job holds (its job was cancelled, or a reprint waits to be printed) — records.card_held, kept
+   * by a trigger on cards (migration 0016), read through the partial index records_printable.
    */
   async printable(
     eventCode: string,
@@ -219,13 +220,13 @@ export class PrintJobs {
       offset: Math.max(0, query.offset ?? 0),
       limit: Math.min(Math.max(query.limit ?? 100, 1), 1000),
     };
-    const where = `
-      r.event_id = :eventId AND r.status = 'approved' AND r.card_type IS NOT NULL
-      AND (:unit::text IS NULL OR u.code = :unit)
+    const waiting = `
+      r.event_id = :eventId AND r.status = 'approved' AND r.card_type IS NOT NULL AND NOT r.card_held
       AND (:batch::bigint IS NULL OR r.review_batch_id = :batch)
-      AND (:name::text IS NULL OR r.name LIKE :name OR r.id_number_hash = :hash OR r.plate_number = :plate)
-      AND NOT EXISTS (SELECT 1 FROM cards lc WHERE lc.record_id = r.id AND lc.status IN ${LIVE_SQL}
-                        AND NOT (lc.status = 'queued' AND lc.print_job_id IS NULL))`;
+      AND (:name::text IS NULL OR r.name LIKE :name OR r.id_number_hash = :hash OR r.plate_number = :plate)`;
+    const ofUnit = '(:unit::text IS NULL OR u.code = :unit)';
+    // Unit by unit in code order, each unit's records by id from records_printable: a page is read
+    // from the first units on, never by sorting every waiting record of the event.
     const rows = await this.db.sequelize.query<{
       id: string;
       name: string | null;
@@ -237,26 +238,26 @@ export class PrintJobs {
       review_batch_id: string | null;
       decided_at: Date | null;
       previous: string;
-      total: string;
     }>(
       `SELECT r.id, r.name, r.plate_number, r.id_number_masked, u.code AS unit_code, u.name AS unit_name,
               r.card_type, r.review_batch_id, r.decided_at,
-              (SELECT count(*) FROM cards pc WHERE pc.record_id = r.id AND pc.status NOT IN ${LIVE_SQL}) AS previous,
-              count(*) OVER () AS total
-         FROM records r JOIN units u ON u.id = r.unit_id
-        WHERE ${where} AND (:cardType::text IS NULL OR r.card_type = :cardType)
+              (SELECT count(*) FROM cards pc WHERE pc.record_id = r.id AND pc.status NOT IN ${LIVE_SQL}) AS previous
+         FROM units u CROSS JOIN LATERAL (
+                SELECT r.* FROM records r
+                 WHERE r.unit_id = u.id AND ${waiting} AND (:cardType::text IS NULL OR r.card_type = :cardType)
+                 ORDER BY r.id) r
+        WHERE ${ofUnit}
         ORDER BY u.code, r.id OFFSET :offset LIMIT :limit`,
       { type: QueryTypes.SELECT, replacements },
     );
     const counts = await this.db.sequelize.query<{ card_type: string; n: string }>(
       `SELECT r.card_type, count(*) AS n FROM records r JOIN units u ON u.id = r.unit_id
-        WHERE ${where} GROUP BY r.card_type`,
+        WHERE ${waiting} AND ${ofUnit} GROUP BY r.card_type`,
       { type: QueryTypes.SELECT, replacements },
     );
-    let total = Number(rows[0]?.total ?? 0);
-    if (rows.length === 0 && replacements.offset > 0) {
-      total = Number(counts.find((c) => c.card_type === query.cardType)?.n ?? 0);
-    }
+    const total = counts
+      .filter((c) => !query.cardType || c.card_type === query.cardType)
+      .reduce((sum, c) => sum + Number(c.n), 0);
     return {
       records: rows.map((r): PrintableRecord => ({
         recordId: Number(r.id),
@@ -354,6 +355,9 @@ export class PrintJobs {
   ): Promise<number> {
     const { event, plugin, selection } = o;
     const cardType = plugin.cardTypes.find((t) => t.code === o.cardType)!;
+    // Locked for update, not shared: inserting their cards updates these records (card_held, 0016), and
+    // two jobs choosing one record would each wait for the other's share lock, a deadlock. So the
+    // second waits here and then meets cards_live_per_record (409 cards-busy).
     const candidates = await this.db.sequelize.query<Candidate>(
       `SELECT r.id, u.code AS unit_code, r.version,
               lc.id AS live_id, lc.status AS live_status, lc.print_job_id AS live_job,
@@ -367,7 +371,7 @@ export class PrintJobs {
           AND (:units::text[] IS NULL OR u.code = ANY(:units::text[]))
           AND (:batches::bigint[] IS NULL OR r.review_batch_id = ANY(:batches::bigint[]))
         ORDER BY u.code, r.id
-        FOR SHARE OF r`,
+        FOR NO KEY UPDATE OF r`,
       {
         type: QueryTypes.SELECT,
         transaction,

@@ -15,6 +15,7 @@ import * as loadIndexes from './migrations/0012-load-indexes.ts';
 import * as onboarding from './migrations/0013-onboarding.ts';
 import * as dropNameTrigrams from './migrations/0014-drop-name-trigrams.ts';
 import * as reportTotals from './migrations/0015-report-totals.ts';
+import * as recordCardHeld from './migrations/0016-record-card-held.ts';
 
 /** Listed explicitly (not globbed) so the same list works from source and from a build. */
 const migrations = [
@@ -33,6 +34,7 @@ const migrations = [
   { name: '0013-onboarding', ...onboarding },
   { name: '0014-drop-name-trigrams', ...dropNameTrigrams },
   { name: '0015-report-totals', ...reportTotals },
+  { name: '0016-record-card-held', ...recordCardHeld },
 ];
 
 /** Names in order: a restore checks a backup's schema level against them. */

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../core/engine.ts';
+import { staleCardHeld } from '../support/card-held.ts';
 import { verifyTokenOffline } from '../../core/cards/verify.ts';
 import { startServer, type RunningServer } from '../../server/serve.ts';
 import { ADMIN_PASSWORD, ApiClient, startTestServer, type Body } from '../support/harness.ts';
@@ -177,6 +178,32 @@ describe('print jobs', () => {
     expect(list.body.total).toBe(10);
     expect(list.body.byCardType.find((t: Body) => t.code === 'STAFF').count).toBe(10);
     expect(list.body.records[0].idNumberMasked).toMatch(/^110101\*+\d{3}[\dX]$/);
+  });
+
+  it('pages the printable records unit by unit in id order, with the totals per card type', async () => {
+    // What waits for a card, worked out from the cards themselves.
+    const expected = await sql<{ id: number }>(
+      running.engine,
+      `SELECT r.id::int AS id FROM records r JOIN units u ON u.id = r.unit_id
+        WHERE r.status = 'approved' AND r.card_type = 'STAFF'
+          AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.record_id = r.id AND c.status IN ('queued', 'printed', 'issued')
+                            AND NOT (c.status = 'queued' AND c.print_job_id IS NULL))
+        ORDER BY u.code, r.id`,
+    );
+    expect(expected.length).toBe(10);
+    const seen: number[] = [];
+    for (let offset = 0; offset < 12; offset += 4) {
+      const page = (
+        await op1.request('GET', `/api/events/${EVENT}/printable?cardType=STAFF&offset=${offset}&limit=4`)
+      ).body;
+      expect(page.total).toBe(10);
+      seen.push(...page.records.map((r: Body) => r.recordId));
+    }
+    expect(seen).toEqual(expected.map((r) => r.id));
+    const ub = (await op1.request('GET', `/api/events/${EVENT}/printable?unit=UB`)).body;
+    expect(ub.total).toBe(4);
+    expect(ub.records.map((r: Body) => r.unit.code)).toEqual(['UB', 'UB', 'UB', 'UB']);
+    expect(ub.byCardType.find((t: Body) => t.code === 'STAFF').count).toBe(4);
   });
 
   it('two operators choosing the same records at once: one job, the other gets 409 cards-busy', async () => {
@@ -514,6 +541,12 @@ describe('record edits after printing', () => {
       cardVersion: card.cardVersion + 1,
     });
   });
+
+  it('after every print, cancel, loss, reprint and edit above, each record’s card_held agrees with its cards', async () => {
+    expect(await staleCardHeld(running.engine.db.sequelize)).toEqual([]);
+    const held = await sql(running.engine, 'SELECT count(*)::int AS n FROM records WHERE card_held');
+    expect(held[0].n).toBeGreaterThan(10);
+  });
 });
 
 describe('failures and restarts (servers of their own)', () => {
@@ -660,5 +693,6 @@ describe('failures and restarts (servers of their own)', () => {
     expect(printed.map((c: Body) => [c.id, c.cardNumber, c.cardVersion, c.status]).sort()).toEqual(
       waiting.map((c: Body) => [c.id, c.cardNumber, 1, 'printed']).sort(),
     );
+    expect(await staleCardHeld(b!.engine.db.sequelize)).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import { loadConfig } from '../../core/config.ts';
 import { maskIdNumber } from '../../core/crypto/sensitive.ts';
 import { createEngine, type Engine } from '../../core/engine.ts';
 import { checkIdNumber, checkPlate } from '../../core/validation/index.ts';
+import { staleCardHeld } from '../support/card-held.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase } from '../support/harness.ts';
 
@@ -171,6 +172,10 @@ describe('tessera seed', () => {
       `SELECT concat_ws('/', event_id, unit_id, card_type) AS k, amount AS n FROM report_card_unit_totals`,
       `SELECT concat_ws('/', event_id, unit_id, card_type) AS k, count(*) AS n FROM cards GROUP BY 1`,
     );
+    // Seeded cards are copied in bulk: the trigger marks their records held all the same (0016).
+    expect(await staleCardHeld(engine.db.sequelize)).toEqual([]);
+    const [held] = await sql<{ n: number }>('SELECT count(*)::int AS n FROM records WHERE card_held');
+    expect(held!.n).toBeGreaterThan(100);
   });
 
   it('refuses an unknown event and a bad count with a clear message', async () => {

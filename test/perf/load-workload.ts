@@ -503,6 +503,16 @@ function makeUser(
       ];
       await client.request('list:cards', 'GET', `${E}/cards${pick(variants)}`);
     },
+    printable: async () => {
+      // As the 证件制作 screen asks: one card type, a page of the records waiting for a card.
+      const variants = [
+        `?cardType=STAFF&offset=0&limit=200`,
+        `?cardType=STAFF&offset=200&limit=200`,
+        `?cardType=STAFF&unit=${pick(keys.unitCodes)}&offset=0&limit=200`,
+        `?offset=0&limit=200`,
+      ];
+      await client.request('list:printable', 'GET', `${E}/printable${pick(variants)}`);
+    },
     queue: async () => {
       await client.request('list:reviewQueue', 'GET', `${E}/review-batches?status=open`);
     },
@@ -587,6 +597,7 @@ function makeUser(
       ['searchUnit', 3],
       ['view', 15],
       ['cards', 20],
+      ['printable', 8],
       ['list', 8],
       ['report', 12],
     ],
