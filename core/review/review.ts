@@ -564,16 +564,31 @@ export class Review {
       const status = STATUS_OF[input.decision];
       const ids = `{${current.map((c) => c.id).join(',')}}`;
       const overridden = new Set(overQuota.map((o) => o.cardType));
-      // The records and their decisions in one statement: the decision keeps the version written.
+      // One statement for the records, their decisions (each keeps the version written), the audit
+      // entries and the batch's status: under load every round trip inside this transaction holds
+      // the unit's lock while it waits its turn for the CPU. The batch is still open when any of its
+      // records other than these is pending (the statement sees the records as they were before it).
       await this.db.sequelize.query(
         `WITH decided AS (
            UPDATE records SET status = :status, decided_by = :userId, decided_at = now(), decision_reason = :reason,
                   version = version + 1, updated_at = now()
             WHERE id = ANY(:ids::bigint[])
-            RETURNING id, card_type, version)
-         INSERT INTO review_decisions (event_id, batch_id, record_id, decision, reason, quota_override, record_version, decided_by)
-         SELECT :eventId, :batchId, d.id, :status, :reason, d.card_type = ANY(:overridden::text[]), d.version, :userId
-           FROM decided d`,
+            RETURNING id, card_type, version, card_type = ANY(:overridden::text[]) AS overridden),
+         noted AS (
+           INSERT INTO review_decisions (event_id, batch_id, record_id, decision, reason, quota_override, record_version, decided_by)
+           SELECT :eventId, :batchId, d.id, :status, :reason, d.overridden, d.version, :userId FROM decided d),
+         audited AS (
+           INSERT INTO audit_log (at, user_id, username, action, target_type, target_id, event_id, ip, detail)
+           SELECT now(), :userId, :username, :action, 'record', d.id::text, :eventId, :ip,
+                  jsonb_build_object('batch', :batchId::bigint, 'reason', :reason::text)
+                    || CASE WHEN d.overridden THEN '{"quotaOverride": true}'::jsonb ELSE '{}'::jsonb END
+             FROM decided d ORDER BY d.id)
+         UPDATE review_batches SET
+                status = CASE WHEN pending.any THEN 'open' ELSE 'decided' END,
+                decided_at = CASE WHEN pending.any THEN NULL ELSE now() END
+           FROM (SELECT EXISTS (SELECT 1 FROM records WHERE review_batch_id = :batchId AND status = 'submitted'
+                                   AND id <> ALL(:ids::bigint[])) AS any) pending
+          WHERE id = :batchId`,
         {
           transaction,
           replacements: {
@@ -583,34 +598,12 @@ export class Review {
             reason,
             overridden: `{${[...overridden].map((c) => JSON.stringify(c)).join(',')}}`,
             userId: actor.id,
+            username: actor.username,
+            ip: actor.ip ?? null,
+            action: `review_${status}`,
             ids,
           },
         },
-      );
-      await this.db.models.AuditEntry.bulkCreate(
-        current.map((c) => ({
-          action: `review_${status}`,
-          userId: actor.id,
-          username: actor.username,
-          ip: actor.ip ?? null,
-          targetType: 'record',
-          targetId: String(c.id),
-          eventId: event.id,
-          detail: {
-            batch: batchId,
-            reason,
-            ...(c.card_type && overridden.has(c.card_type) ? { quotaOverride: true } : {}),
-          },
-        })) as never[],
-        { transaction },
-      );
-      await this.db.sequelize.query(
-        `UPDATE review_batches SET status = CASE WHEN EXISTS (
-             SELECT 1 FROM records WHERE review_batch_id = :batchId AND status = 'submitted') THEN 'open' ELSE 'decided' END,
-           decided_at = CASE WHEN EXISTS (
-             SELECT 1 FROM records WHERE review_batch_id = :batchId AND status = 'submitted') THEN NULL ELSE now() END
-          WHERE id = :batchId`,
-        { transaction, replacements: { batchId } },
       );
       return { ids: current.map((c) => Number(c.id)), overQuota };
     });

@@ -290,6 +290,21 @@ describe('review', () => {
       quota_override: true,
       reason: '组委会特批',
     });
+    // The audit trail names the batch, the reason and the override, one entry per record decided.
+    const [audit] = await running.engine.db.sequelize.query(
+      `SELECT action, username, ip, event_id::int AS event_id, detail FROM audit_log
+        WHERE target_type = 'record' AND target_id = :id AND action = 'review_approved'`,
+      { replacements: { id: String(records.v7.id) } },
+    );
+    expect(audit).toEqual([
+      {
+        action: 'review_approved',
+        username: 'rev1',
+        ip: '127.0.0.1',
+        event_id: expect.any(Number),
+        detail: { batch: batch2, reason: '组委会特批', quotaOverride: true },
+      },
+    ]);
     const summary = (await r1.request('GET', '/api/events/EXPO2026/units/UA/declaration-summary')).body;
     expect(line(summary, 'VIP')).toMatchObject({
       applied: 7,

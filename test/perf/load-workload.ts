@@ -4,7 +4,7 @@
 // the background work of a running office (a collection package imported and committed, a print job).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -91,12 +91,23 @@ async function upload(
   url: string,
   client: LoadClient,
   route: string,
-  fields: Record<string, string | { fileName: string; data: Buffer; type: string }>,
+  fields: Record<
+    string,
+    string | ({ fileName: string; type: string } & ({ path: string } | { data: Buffer }))
+  >,
 ) {
+  // The file goes out as a file-backed blob, read as it is sent: copying an 80 MB package in memory
+  // held the load generator's event loop for a third of a second, and every time it was measuring.
   const form = new FormData();
   for (const [key, value] of Object.entries(fields)) {
     if (typeof value === 'string') form.append(key, value);
-    else form.append(key, new Blob([new Uint8Array(value.data)], { type: value.type }), value.fileName);
+    else {
+      const blob =
+        'path' in value
+          ? await openAsBlob(value.path, { type: value.type })
+          : new Blob([new Uint8Array(value.data)], { type: value.type });
+      form.append(key, blob, value.fileName);
+    }
   }
   const res = await fetch(url + route, {
     method: 'POST',
@@ -328,7 +339,7 @@ export async function prepareWorkload(
   await operator.login(accounts.find((a) => a.role === 'operator')!.username, PASSWORD);
   const clerk = new LoadClient(url, fresh);
   await clerk.login(accounts.find((a) => a.role === 'clerk')!.username, PASSWORD);
-  const zip = options.importRows > 0 ? await importPackage(options.importRows) : Buffer.alloc(0);
+  const zip = options.importRows > 0 ? await importPackage(options.importRows) : '';
 
   return {
     admin,
@@ -353,7 +364,8 @@ export async function prepareWorkload(
 }
 
 /** A collection package (workbook + one photo per row), made once by the import bench's generator. */
-async function importPackage(rows: number): Promise<Buffer> {
+/** The package's path: uploaded straight from the file (80 MB at 2000 rows, never copied in memory). */
+async function importPackage(rows: number): Promise<string> {
   const file = path.join(CACHE_DIR, `import-${rows}.zip`);
   if (!existsSync(file)) {
     await promisify(execFile)(
@@ -362,7 +374,7 @@ async function importPackage(rows: number): Promise<Buffer> {
       { cwd: ROOT, maxBuffer: 1 << 20 },
     );
   }
-  return readFile(file);
+  return file;
 }
 
 async function waitTask(
@@ -379,7 +391,7 @@ async function waitTask(
 async function runBackground(
   url: string,
   who: { admin: LoadClient; clerk: LoadClient; operator: LoadClient },
-  zip: Buffer,
+  zip: string,
   options: { importRows: number; printCards: number; label: string },
 ): Promise<BackgroundFigures> {
   const figures: BackgroundFigures = {
@@ -423,7 +435,7 @@ async function runBackground(
     const staged = await upload(url, who.clerk, `${E}/imports`, {
       kind: 'person',
       unitCode: code,
-      file: { fileName: '人员.zip', data: zip, type: 'application/zip' },
+      file: { fileName: '人员.zip', path: zip, type: 'application/zip' },
     });
     const batch = staged.batch as { id: number };
     const stageTask = await waitTask(who.clerk, (staged.task as { id: string }).id);
