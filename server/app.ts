@@ -5,6 +5,7 @@ import Router, { type RouterMiddleware } from '@koa/router';
 import Koa from 'koa';
 import { koaBody } from 'koa-body';
 import serveStatic from 'koa-static';
+import { foreground } from '../core/concurrency.ts';
 import type { Engine } from '../core/engine.ts';
 import { TesseraError } from '../core/errors.ts';
 import { errorBodies, isDiskFull } from './middleware/errors.ts';
@@ -28,6 +29,15 @@ function guard(route: RouteDef) {
   };
 }
 
+/** API requests are what users wait for: background tasks give way while any is being answered. */
+async function countedAsForeground(ctx: ApiContext, next: () => Promise<void>): Promise<void> {
+  if (!ctx.path.startsWith('/api/')) return next();
+  const leave = foreground.enter();
+  // Until the answer has been written or the client has gone, not just until the handler returned.
+  ctx.res.once('close', leave);
+  await next();
+}
+
 export interface TesseraApp {
   app: Koa<TesseraState>;
   requestLog: RequestLog;
@@ -46,6 +56,7 @@ export function createApp(engine: Engine, log: (message: string) => void = conso
   }
 
   app.use(requestLog.middleware());
+  app.use(countedAsForeground);
   app.use(
     errorBodies((error, ctx) => {
       log(`[${ctx.state.requestId}] ${ctx.method} ${ctx.path}: ${(error as Error).stack ?? String(error)}`);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { Database } from '../db/connection.ts';
+import { runInBackground } from '../concurrency.ts';
 import { TesseraError } from '../errors.ts';
 
 import type { TaskStatus, TaskView } from './task-view.ts';
@@ -378,7 +379,7 @@ export class Tasks {
         `UPDATE tasks SET status = 'running', started_at = now(), heartbeat_at = now() WHERE id = :id`,
         { replacements: { id } },
       );
-      const result = await work(progress);
+      const result = await runInBackground(() => work(progress));
       clearInterval(heartbeat);
       await pending;
       await this.db.sequelize.query(

@@ -17,7 +17,7 @@ import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { bench, describe } from 'vitest';
-import { CONTRACT_MS, runUsers, Stats, type TypeFigures } from './load-driver.ts';
+import { CONTRACT_MS, runUsers, Stats, type LoadClient, type TypeFigures } from './load-driver.ts';
 import { CACHE_DIR, prepareDatabase, startLoadServer } from './load-server.ts';
 import { prepareWorkload, type BackgroundFigures } from './load-workload.ts';
 
@@ -55,6 +55,21 @@ interface LevelReport {
   errorSamples: string[];
   /** The load generator's own event-loop delay in the level (ms): how late it may have noticed answers. */
   generatorLag: { p99: number; max: number };
+  /** The server's event-loop delay in the level (ms, from its /metrics): how long its one thread was held. */
+  serverLag: { p99: number; max: number };
+}
+
+/**
+ * The server's event-loop delay since the last read (prom-client's default metrics start afresh at
+ * each scrape), in ms.
+ */
+async function serverLoopDelay(admin: LoadClient): Promise<{ p99: number; max: number }> {
+  const reply = await admin.request(null, 'GET', '/metrics');
+  const value = (name: string) => {
+    const m = new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(reply.text);
+    return m ? Number(m[1]) * 1000 : NaN;
+  };
+  return { p99: value('nodejs_eventloop_lag_p99_seconds'), max: value('nodejs_eventloop_lag_max_seconds') };
 }
 
 describe('load', () => {
@@ -94,12 +109,14 @@ describe('load', () => {
           // it measures (on a real site the browsers are elsewhere), so it is reported beside them.
           const generatorDelay = monitorEventLoopDelay({ resolution: 10 });
           generatorDelay.enable();
+          await serverLoopDelay(workload.admin); // read once: the server's figures start afresh
           const { measuredMs } = await runUsers(stats, workload.users.slice(0, level), {
             durationMs: SECONDS * 1000,
             rampMs: Math.min(5000, (SECONDS * 1000) / 4),
             thinkMs: THINK_MS,
           });
           generatorDelay.disable();
+          const serverLag = await serverLoopDelay(workload.admin);
           const generatorLag = {
             p99: generatorDelay.percentile(99) / 1e6,
             max: generatorDelay.max / 1e6,
@@ -119,6 +136,7 @@ describe('load', () => {
             targetHolds,
             errorSamples: [...stats.samples],
             generatorLag,
+            serverLag,
           });
           out.push(
             '',
@@ -132,6 +150,7 @@ describe('load', () => {
               `  background: import ${bg.importRows} rows staged in ${bg.importStagedSeconds?.toFixed(1) ?? '–'} s, committed ${bg.importCommitted ?? '–'} in ${bg.importCommittedSeconds?.toFixed(1) ?? '–'} s${bg.importError ? ` (${bg.importError})` : ''}; print job ${bg.printCards} cards ${bg.printStatus} in ${bg.printSeconds?.toFixed(1) ?? '–'} s`,
             );
           out.push(
+            `  server's event-loop delay: p99 ${serverLag.p99.toFixed(0)} ms, max ${serverLag.max.toFixed(0)} ms`,
             `  load generator's own event-loop delay: p99 ${generatorLag.p99.toFixed(0)} ms, max ${generatorLag.max.toFixed(0)} ms (counted in the times above)`,
           );
           if (stats.samples.length) out.push('  first errors:', ...stats.samples.map((s) => `    ${s}`));

@@ -1,7 +1,14 @@
 // The helpers that keep long work from holding the server's one thread and identical heavy reads
 // from being computed many times over.
 import { describe, expect, it } from 'vitest';
-import { Coalescer, eventLoopSlices } from '../../core/concurrency.ts';
+import {
+  BACKGROUND_WAIT_MS,
+  backgroundTurn,
+  Coalescer,
+  eventLoopSlices,
+  foreground,
+  runInBackground,
+} from '../../core/concurrency.ts';
 
 /** A computation the test finishes by hand; counts how often it was started. */
 function gate() {
@@ -86,5 +93,51 @@ describe('eventLoopSlices', () => {
   it('does not break off before the slice is used up', async () => {
     const pause = eventLoopSlices(1000);
     expect(pause()).toBeUndefined();
+  });
+});
+
+describe('background work gives way to requests', () => {
+  it('waits at its turns while a request is in flight, and goes on once it is answered', async () => {
+    const leave = foreground.enter();
+    let turned = false;
+    const started = performance.now();
+    const work = runInBackground(async () => {
+      await backgroundTurn();
+      turned = true;
+      return performance.now() - started;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(turned).toBe(false);
+    leave();
+    leave(); // answered once, counted once
+    const waited = await work;
+    expect(turned).toBe(true);
+    expect(waited).toBeGreaterThanOrEqual(19);
+    expect(waited).toBeLessThan(BACKGROUND_WAIT_MS);
+    expect(foreground.busy).toBe(false);
+  });
+
+  it('never waits longer than BACKGROUND_WAIT_MS under steady requests', async () => {
+    const leave = foreground.enter();
+    try {
+      const started = performance.now();
+      await runInBackground(() => backgroundTurn());
+      const waited = performance.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(BACKGROUND_WAIT_MS - 2);
+      expect(waited).toBeLessThan(BACKGROUND_WAIT_MS + 100);
+    } finally {
+      leave();
+    }
+  });
+
+  it('outside background work (a preview a user waits for) only lets the event loop turn', async () => {
+    const leave = foreground.enter();
+    try {
+      const started = performance.now();
+      await backgroundTurn();
+      expect(performance.now() - started).toBeLessThan(BACKGROUND_WAIT_MS / 2);
+    } finally {
+      leave();
+    }
   });
 });
