@@ -115,21 +115,34 @@ const maskReview = (review: PhotoReview | Record<string, never>): PhotoReview | 
  * A person already in the event: under the same unit it is a duplicate (an error); under another
  * unit it may be right (one person, two organisations) — a warning, and the reviewer sees both.
  */
+/**
+ * What the event already holds of one person (same ID number), gathered in SQL: whether the
+ * importing unit declared them, and which other units did. One row per person however many
+ * records share the number (the load test's package, imported into a new unit each run, made
+ * thousands of rows per import and held the server's thread for 0.4 s).
+ */
+interface PersonInEvent {
+  own: boolean | null;
+  others: string[] | null;
+}
+
+/** SQL columns of a PersonInEvent over records `r` joined to units `u`, for the unit `:unitId`. */
+const PERSON_IN_EVENT_SQL = `bool_or(r.unit_id = :unitId::bigint) AS own,
+  array_agg(DISTINCT u.code ORDER BY u.code) FILTER (WHERE r.unit_id IS DISTINCT FROM :unitId::bigint) AS others`;
+
 function flagPersonInEvent(
   r: Pick<StagedRow, 'errors' | 'warnings'>,
   idField: string,
-  existing: readonly { code: string; unit_id: string }[],
-  unitId: number | null,
+  found: PersonInEvent | undefined,
 ): void {
-  const own = existing.find((e) => unitId !== null && Number(e.unit_id) === unitId);
-  if (own) {
+  if (found?.own) {
     addIssue(r.errors, idField, {
       code: 'duplicate-in-event',
       message: `本单位在本活动中已申报过此人（证件号码相同）`,
     });
     return;
   }
-  const others = [...new Set(existing.map((e) => e.code))];
+  const others = found?.others ?? [];
   if (others.length > 0) {
     addIssue(r.warnings, idField, {
       code: 'declared-by-other-unit',
@@ -688,29 +701,27 @@ export class Imports {
       const hashes = new Map<string, Buffer>();
       for (const key of first.keys()) hashes.set(key, this.sensitive.lookupHash(key));
       if (hashes.size) {
-        const existing = await this.db.sequelize.query<{
-          id_number_hash: Buffer;
-          code: string;
-          unit_id: string;
-        }>(
-          `SELECT r.id_number_hash, u.code, r.unit_id FROM records r JOIN units u ON u.id = r.unit_id
+        const existing = await this.db.sequelize.query<PersonInEvent & { id_number_hash: Buffer }>(
+          `SELECT r.id_number_hash, ${PERSON_IN_EVENT_SQL}
+             FROM records r JOIN units u ON u.id = r.unit_id
             WHERE r.event_id = :eventId AND r.kind = :kind AND r.status <> 'deleted'
-              AND r.id_number_hash = ANY(ARRAY[:hashes]::bytea[])`,
+              AND r.id_number_hash = ANY(ARRAY[:hashes]::bytea[])
+            GROUP BY r.id_number_hash`,
           {
             type: QueryTypes.SELECT,
-            replacements: { eventId: ctx.eventId, kind, hashes: [...hashes.values()] },
+            replacements: {
+              eventId: ctx.eventId,
+              kind,
+              unitId: ctx.unitId,
+              hashes: [...hashes.values()],
+            },
           },
         );
-        const byHash = new Map<string, { code: string; unit_id: string }[]>();
-        for (const e of existing) {
-          const key = e.id_number_hash.toString('hex');
-          byHash.set(key, [...(byHash.get(key) ?? []), e]);
-        }
+        const byHash = new Map(existing.map((e) => [e.id_number_hash.toString('hex'), e]));
         for (const r of rows) {
           const id = r.values[idField];
           if (typeof id !== 'string' || r.errors[idField]) continue;
-          const found = byHash.get(hashes.get(id.toUpperCase())?.toString('hex') ?? '') ?? [];
-          flagPersonInEvent(r, idField, found, ctx.unitId);
+          flagPersonInEvent(r, idField, byHash.get(hashes.get(id.toUpperCase())?.toString('hex') ?? ''));
         }
       }
     }
@@ -1321,12 +1332,21 @@ export class Imports {
           code: 'duplicate-in-batch',
           message: `与第 ${other.row_number} 行证件号码重复`,
         });
-      const existing = await this.db.sequelize.query<{ code: string; unit_id: string }>(
-        `SELECT u.code, r.unit_id FROM records r JOIN units u ON u.id = r.unit_id WHERE r.event_id = :eventId
+      const [existing] = await this.db.sequelize.query<PersonInEvent>(
+        `SELECT ${PERSON_IN_EVENT_SQL} FROM records r JOIN units u ON u.id = r.unit_id WHERE r.event_id = :eventId
             AND r.kind = :kind AND r.status <> 'deleted' AND r.id_number_hash = :hash`,
-        { type: QueryTypes.SELECT, replacements: { eventId: b.event_id, kind, hash }, transaction },
+        {
+          type: QueryTypes.SELECT,
+          replacements: {
+            eventId: b.event_id,
+            kind,
+            hash,
+            unitId: b.unit_id === null ? null : Number(b.unit_id),
+          },
+          transaction,
+        },
       );
-      flagPersonInEvent(r, idField, existing, b.unit_id === null ? null : Number(b.unit_id));
+      flagPersonInEvent(r, idField, existing);
     }
   }
 

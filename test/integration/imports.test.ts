@@ -94,6 +94,24 @@ beforeAll(async () => {
     },
   });
   expect(existing.status, JSON.stringify(existing.body)).toBe(201);
+  // A person of the sheet (row 5) whom two other units declared already: a warning naming both.
+  await admin.request('POST', '/api/units', { code: 'UC', name: '丙单位' });
+  for (const unitCode of ['UC', 'UB']) {
+    const other = await admin.request('POST', '/api/events/EXPO2026/records', {
+      kind: 'person',
+      unitCode,
+      values: {
+        name: '李四',
+        gender: 'F',
+        idType: '1',
+        idNumber: LI,
+        organization: '丙单位',
+        mobile: '13100131001',
+        cardType: 'STAFF',
+      },
+    });
+    expect(other.status, JSON.stringify(other.body)).toBe(201);
+  }
 });
 
 afterAll(async () => {
@@ -146,6 +164,13 @@ describe('staging a messy office sheet', () => {
     expect(at(9)!.errors.idNumber.map((e: Body) => e.code)).toContain('duplicate-in-batch');
     expect(at(9)!.errors.idNumber[0].message).toContain('第 5 行');
     expect(at(11)!.errors.idNumber.map((e: Body) => e.code)).toContain('duplicate-in-event');
+    expect(at(5)!.errors).toEqual({});
+    expect(at(5)!.warnings.idNumber).toEqual([
+      expect.objectContaining({
+        code: 'declared-by-other-unit',
+        message: '单位 UB、UC 也申报了此人，审核时会一并提示',
+      }),
+    ]);
   });
 
   it('keeps a unit out of another unit’s batch', async () => {
