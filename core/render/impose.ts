@@ -11,6 +11,7 @@
  *   duplex, each back lands behind its front.
  */
 import { cmyk, PDFDocument, type PDFEmbeddedPage, type PDFPage } from 'pdf-lib';
+import { backgroundTurn } from '../concurrency.ts';
 
 export const MM = 72 / 25.4;
 /** Crop marks: a gap after the bleed, then a 4 mm hairline; the slug holds both. */
@@ -102,6 +103,8 @@ export class CardsFinisher {
   }
 
   async add(run: Uint8Array): Promise<void> {
+    // Parsing and copying a run's pages is synchronous work of up to a few hundred ms: others first.
+    await backgroundTurn();
     const { doc, g, out } = this;
     const bleed = Math.min(out.bleedMm, g.bleedMm) * MM;
     const src = await PDFDocument.load(run, { updateMetadata: false });
@@ -255,6 +258,8 @@ export class SheetImposer {
   }
 
   async add(run: Uint8Array): Promise<void> {
+    // Parsing and copying a run's pages is synchronous work of up to a few hundred ms: others first.
+    await backgroundTurn();
     const { g } = this;
     const src = await PDFDocument.load(run, { updateMetadata: false });
     const pages = src.getPages();

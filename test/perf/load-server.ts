@@ -2,7 +2,7 @@
 // million people takes minutes), and `tessera serve` in a process of its own, so the load generator
 // does not share the server's event loop.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,7 +137,12 @@ export function startLoadServer(dataDir: string, env: Record<string, string> = {
     },
   });
   let output = '';
-  const collect = (c: Buffer) => (output = (output + c.toString()).slice(-20_000));
+  // TESSERA_LOAD_SERVER_LOG=<file>: all of the server's output goes there too (e.g. with --trace-gc).
+  const log = process.env.TESSERA_LOAD_SERVER_LOG;
+  const collect = (c: Buffer) => {
+    output = (output + c.toString()).slice(-20_000);
+    if (log) appendFileSync(log, c);
+  };
   child.stderr!.on('data', collect);
   const stop = async () => {
     try {
