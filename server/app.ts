@@ -56,7 +56,8 @@ export function createApp(engine: Engine, log: (message: string) => void = conso
   }
 
   app.use(requestLog.middleware());
-  app.use(countedAsForeground);
+  // TESSERA_BACKGROUND_PRIORITY=normal: tasks run flat out beside the requests.
+  if (engine.config.backgroundPriority === 'low') app.use(countedAsForeground);
   app.use(
     errorBodies((error, ctx) => {
       log(`[${ctx.state.requestId}] ${ctx.method} ${ctx.path}: ${(error as Error).stack ?? String(error)}`);
