@@ -206,6 +206,18 @@ interface Plan {
   r: () => number;
 }
 
+/** The first card ended in a way that brought a reprint (version 2, printed or issued). */
+const reprintedCard = (p: Plan): boolean =>
+  p.card === 'replaced' || p.card === 'damaged' || (p.card === 'lost' && p.lostReprinted);
+
+/**
+ * A live card holds the record (records.card_held, migration 0016): its first card still printed or
+ * issued, or a reprint. Written with the record, so the cards go in without the trigger that keeps
+ * the flag afterwards (it would update most of a million records a second time: seeding took twice
+ * as long).
+ */
+const cardHeld = (p: Plan): boolean => p.card === 'printed' || p.card === 'issued' || reprintedCard(p);
+
 /** COPY text format: tab-separated, `\N` for null, backslash escapes. */
 function copyValue(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
@@ -492,6 +504,7 @@ export async function seed(services: Services, options: SeedOptions): Promise<Se
           p.decidedAt === null ? null : new Date(p.decidedAt),
           p.status === 'rejected' || p.status === 'returned' ? REASONS[p.status] : null,
           p.card === 'none' ? null : new Date(p.printedAt),
+          cardHeld(p),
         ]);
         if ((i + 1) % CHUNK === 0 || i + 1 === total) progress({ phase: 'records', done: i + 1, total });
       }
@@ -500,7 +513,8 @@ export async function seed(services: Services, options: SeedOptions): Promise<Se
       client,
       `COPY records (id, event_id, unit_id, kind, status, card_type, plugin_version_id, name, gender, birth_date,
         id_type, id_number_hash, id_number_enc, id_number_masked, organization, position, mobile, plate_number,
-        vehicle_type, zones, data, created_at, updated_at, submitted_at, decided_at, decision_reason, printed_at)
+        vehicle_type, zones, data, created_at, updated_at, submitted_at, decided_at, decision_reason, printed_at,
+        card_held)
        FROM STDIN`,
       recordLines(),
     );
@@ -509,6 +523,8 @@ export async function seed(services: Services, options: SeedOptions): Promise<Se
     // Cards and their history, in one transaction; numbers continue the event's counters.
     await client.query('BEGIN');
     await client.query('LOCK TABLE cards, card_number_counters IN EXCLUSIVE MODE');
+    // card_held was written with the records (cardHeld); back on before this transaction ends.
+    await client.query('ALTER TABLE cards DISABLE TRIGGER records_card_held_i');
     const counters = new Map<string, number>();
     for (const row of (
       await client.query<{ card_type: string; last_seq: number }>(
@@ -540,8 +556,7 @@ export async function seed(services: Services, options: SeedOptions): Promise<Se
           seq,
         });
         const recordId = firstRecord + i;
-        const reprinted =
-          p.card === 'replaced' || p.card === 'damaged' || (p.card === 'lost' && p.lostReprinted);
+        const reprinted = reprintedCard(p);
         const id = nextId++;
         const v2 = reprinted ? nextId++ : null;
         const status = p.card === 'returned' ? 'returned' : p.card;
@@ -667,6 +682,7 @@ export async function seed(services: Services, options: SeedOptions): Promise<Se
       await client.query<{ n: string }>('SELECT count(*) AS n FROM cards WHERE id >= $1', [firstCard])
     ).rows[0]!;
     await client.query(`SELECT setval('cards_id_seq', $1)`, [firstCard + Math.max(Number(used.n), 1) - 1]);
+    await client.query('ALTER TABLE cards ENABLE TRIGGER records_card_held_i');
     await client.query('COMMIT');
 
     // Fresh statistics and visibility maps: the planner and index-only scans see the new rows.

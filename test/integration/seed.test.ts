@@ -176,6 +176,13 @@ describe('tessera seed', () => {
     expect(await staleCardHeld(engine.db.sequelize)).toEqual([]);
     const [held] = await sql<{ n: number }>('SELECT count(*)::int AS n FROM records WHERE card_held');
     expect(held!.n).toBeGreaterThan(100);
+    // It copies them with the trigger off, and leaves it on for everyone after.
+    const triggers = await sql<{ tgname: string; tgenabled: string }>(
+      `SELECT tgname, tgenabled FROM pg_trigger WHERE tgname LIKE 'records_card_held_%' ORDER BY tgname`,
+    );
+    expect(triggers).toEqual(
+      ['d', 'i', 'u'].map((op) => ({ tgname: `records_card_held_${op}`, tgenabled: 'O' })),
+    );
   });
 
   it('refuses an unknown event and a bad count with a clear message', async () => {
