@@ -145,6 +145,11 @@ export class CardLifecycle {
     return null;
   }
 
+  /**
+   * In a transaction the record is locked before its card: the card_held trigger (0016) locks the
+   * record after any card change, and a print job locks its records before it takes their cards, so
+   * record-then-card everywhere keeps two such transactions from waiting on each other in a circle.
+   */
   private async cardRow(
     eventId: number,
     cardId: number,
@@ -154,7 +159,7 @@ export class CardLifecycle {
     const unitId = this.unitScope(actor);
     const [row] = await this.db.sequelize.query<CardRow>(
       `${CARD_SELECT} WHERE c.id = :cardId AND c.event_id = :eventId
-         AND (:unitId::bigint IS NULL OR c.unit_id = :unitId)${transaction ? ' FOR UPDATE OF c' : ''}`,
+         AND (:unitId::bigint IS NULL OR c.unit_id = :unitId)${transaction ? ' FOR NO KEY UPDATE OF r FOR UPDATE OF c' : ''}`,
       { type: QueryTypes.SELECT, transaction, replacements: { cardId, eventId, unitId } },
     );
     if (!row) throw new TesseraError('card_not_found', `证件 ${cardId} 不存在`, 404);

@@ -16,7 +16,9 @@ const HELD = (c: string) =>
  * of the few records waiting for a card, a page unit by unit in id order (print-jobs printable).
  *
  * The trigger locks the records concerned before it looks at their cards: two transactions changing
- * cards of one record then see each other's changes, and the flag cannot be left stale.
+ * cards of one record then see each other's changes, and the flag cannot be left stale. Only a card
+ * that starts or stops holding its record concerns it: a print job's cards printed, a card issued,
+ * touch no record (and lock none).
  */
 export async function up({ context: sequelize }: { context: Sequelize }): Promise<void> {
   await sequelize.query(`
@@ -37,7 +39,7 @@ export async function up({ context: sequelize }: { context: Sequelize }): Promis
         SELECT array_agg(DISTINCT id) INTO touched FROM (
           SELECT unnest(ARRAY[o.record_id, nw.record_id]) AS id
             FROM old_rows o JOIN new_rows nw ON nw.id = o.id
-           WHERE (o.record_id, o.status, o.print_job_id) IS DISTINCT FROM (nw.record_id, nw.status, nw.print_job_id)
+           WHERE o.record_id IS DISTINCT FROM nw.record_id OR (${HELD('o')}) IS DISTINCT FROM (${HELD('nw')})
         ) t;
       END IF;
       IF touched IS NULL THEN
