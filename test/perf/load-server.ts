@@ -42,14 +42,26 @@ function run(args: string[], env: Record<string, string>): Promise<string> {
   });
 }
 
+/** `cp -a`: the PostgreSQL cluster must keep its owner and modes, which fs.cp does not. */
+function copyTree(from: string, to: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('cp', ['-a', from, to], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`cp -a ${from} ${to}: ${code}`))));
+  });
+}
+
 /**
  * `.bench-cache/load-<persons>/data`, seeded by `tessera seed` unless the folder's `seed.json` says it
  * already holds a database seeded with the same parameters. The load runs write into it (saves,
- * decisions, imports into fresh units, print jobs): a few thousand rows per run on top of a million.
+ * decisions, imports into fresh units, print jobs): thousands of rows per run on top of a million,
+ * and the review work they decide is used up — after dozens of runs the figures drift. So a copy of
+ * the folder is kept as seeded (`snapshot/`), and `fresh` starts the run from it.
  */
-export async function prepareDatabase(params: SeedParameters): Promise<LoadDatabase> {
+export async function prepareDatabase(params: SeedParameters, fresh = false): Promise<LoadDatabase> {
   const dir = path.join(CACHE_DIR, `load-${params.persons}`);
   const dataDir = path.join(dir, 'data');
+  const snapshot = path.join(dir, 'snapshot');
   const marker = path.join(dir, 'seed.json');
   if (existsSync(marker)) {
     const cached = JSON.parse(await readFile(marker, 'utf8')) as SeedParameters;
@@ -57,8 +69,17 @@ export async function prepareDatabase(params: SeedParameters): Promise<LoadDatab
       cached.persons === params.persons &&
       cached.vehicles === params.vehicles &&
       cached.event === params.event
-    )
+    ) {
+      if (fresh) {
+        if (!existsSync(snapshot))
+          throw new Error(
+            `TESSERA_LOAD_FRESH=1: ${dir} has no snapshot taken when it was seeded; delete the folder to seed it again`,
+          );
+        await rm(dataDir, { recursive: true, force: true });
+        await copyTree(snapshot, dataDir);
+      }
       return { dataDir, params, seededSeconds: 0 };
+    }
   }
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -78,8 +99,10 @@ export async function prepareDatabase(params: SeedParameters): Promise<LoadDatab
     ],
     { TESSERA_DATA_DIR: dataDir, TESSERA_BACKUP_SCHEDULE: 'off' },
   );
+  const seededSeconds = (performance.now() - started) / 1000;
+  await copyTree(dataDir, snapshot);
   await writeFile(marker, JSON.stringify(params));
-  return { dataDir, params, seededSeconds: (performance.now() - started) / 1000 };
+  return { dataDir, params, seededSeconds };
 }
 
 export interface LoadServer {

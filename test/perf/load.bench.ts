@@ -11,7 +11,7 @@
 // Knobs (environment): TESSERA_LOAD_PERSONS (1000000), TESSERA_LOAD_LEVELS ("50,200"),
 // TESSERA_LOAD_SECONDS per level (30), TESSERA_LOAD_THINK_MS between a user's requests (1000; 0 = flat
 // out), TESSERA_LOAD_IMPORT_ROWS (2000; 0 = no import), TESSERA_LOAD_PRINT_CARDS (300; 0 = no print job),
-// TESSERA_LOAD_BACKGROUND (1; 0 = neither).
+// TESSERA_LOAD_BACKGROUND (1; 0 = neither), TESSERA_LOAD_FRESH (1 = start from the database as seeded).
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -37,6 +37,7 @@ const THINK_MS = num('TESSERA_LOAD_THINK_MS', 1000);
 const IMPORT_ROWS = num('TESSERA_LOAD_IMPORT_ROWS', 2000);
 const PRINT_CARDS = num('TESSERA_LOAD_PRINT_CARDS', 300);
 const BACKGROUND = process.env.TESSERA_LOAD_BACKGROUND !== '0';
+const FRESH = process.env.TESSERA_LOAD_FRESH === '1';
 const TARGET_P99_MS = 200;
 
 const ms = (n: number) => `${n.toFixed(0)}`.padStart(6);
@@ -76,11 +77,10 @@ describe('load', () => {
   bench(
     `mixed office workload at ${LEVELS.join(' and ')} users, ${PERSONS} persons`,
     async () => {
-      const db = await prepareDatabase({
-        persons: PERSONS,
-        vehicles: Math.round(PERSONS / 50),
-        event: 'demo-expo',
-      });
+      const db = await prepareDatabase(
+        { persons: PERSONS, vehicles: Math.round(PERSONS / 50), event: 'demo-expo' },
+        FRESH,
+      );
       const server = await startLoadServer(db.dataDir);
       const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
       const levels: LevelReport[] = [];
@@ -97,7 +97,7 @@ describe('load', () => {
         closeUsers = workload.close;
         out.push(
           '',
-          `load bench: ${PERSONS.toLocaleString('en')} persons + ${db.params.vehicles.toLocaleString('en')} vehicles (${db.seededSeconds ? `seeded in ${db.seededSeconds.toFixed(0)} s` : 'cached database'}), server pid ${server.pid} at ${server.url}`,
+          `load bench: ${PERSONS.toLocaleString('en')} persons + ${db.params.vehicles.toLocaleString('en')} vehicles (${db.seededSeconds ? `seeded in ${db.seededSeconds.toFixed(0)} s` : FRESH ? 'cached database, as seeded' : 'cached database'}), server pid ${server.pid} at ${server.url}`,
           `  ${users} users signed in and fixtures made in ${workload.setupSeconds.toFixed(0)} s; ${SECONDS} s per level, think time ${THINK_MS} ms (0.5–1.5×)${BACKGROUND ? `, background: import of ${IMPORT_ROWS} rows with photos + print job of ${PRINT_CARDS} cards` : ', no background work'}`,
         );
         for (const level of LEVELS) {
