@@ -27,6 +27,14 @@ export const idArray = (ids: readonly number[]): string => `{${ids.map((id) => N
 
 export const LIVE_SQL = `(${LIVE_CARD_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
+/**
+ * SQL: the card `c` holds its record (records.card_held, migration 0016) — a live card, except a
+ * queued one no print job holds (its job was cancelled, or a reprint waits to be put in a job):
+ * that record is still to be printed.
+ */
+export const holdsRecordSql = (c: string): string =>
+  `${c}.status IN ${LIVE_SQL} AND NOT (${c}.status = 'queued' AND ${c}.print_job_id IS NULL)`;
+
 /** The card columns and what the views need of the record, unit and event. */
 export const CARD_SELECT = `
   SELECT c.*, e.code AS event_code, u.code AS unit_code, u.name AS unit_name,

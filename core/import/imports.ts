@@ -112,10 +112,6 @@ const maskReview = (review: PhotoReview | Record<string, never>): PhotoReview | 
       }
     : review;
 /**
- * A person already in the event: under the same unit it is a duplicate (an error); under another
- * unit it may be right (one person, two organisations) — a warning, and the reviewer sees both.
- */
-/**
  * What the event already holds of one person (same ID number), gathered in SQL: whether the
  * importing unit declared them, and which other units did. One row per person however many
  * records share the number (the load test's package, imported into a new unit each run, made
@@ -130,6 +126,10 @@ interface PersonInEvent {
 const PERSON_IN_EVENT_SQL = `bool_or(r.unit_id = :unitId::bigint) AS own,
   array_agg(DISTINCT u.code ORDER BY u.code) FILTER (WHERE r.unit_id IS DISTINCT FROM :unitId::bigint) AS others`;
 
+/**
+ * A person already in the event: under the same unit it is a duplicate (an error); under another
+ * unit it may be right (one person, two organisations) — a warning, and the reviewer sees both.
+ */
 function flagPersonInEvent(
   r: Pick<StagedRow, 'errors' | 'warnings'>,
   idField: string,

@@ -1,12 +1,5 @@
 import type { Sequelize } from 'sequelize';
-import { LIVE_CARD_STATUSES } from '../../cards/views.ts';
-
-/**
- * A card that holds its record: a live one, except a queued card no print job holds (its job was
- * cancelled, or a reprint waits to be put in a job) — that record is still to be printed.
- */
-const HELD = (c: string) =>
-  `${c}.status IN (${LIVE_CARD_STATUSES.map((s) => `'${s}'`).join(', ')}) AND NOT (${c}.status = 'queued' AND ${c}.print_job_id IS NULL)`;
+import { holdsRecordSql as HELD } from '../../cards/store.ts';
 
 /**
  * records.card_held: whether a card holds the record, kept by a trigger on cards. The production
