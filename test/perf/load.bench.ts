@@ -11,7 +11,8 @@
 // Knobs (environment): TESSERA_LOAD_PERSONS (1000000), TESSERA_LOAD_LEVELS ("50,200"),
 // TESSERA_LOAD_SECONDS per level (30), TESSERA_LOAD_THINK_MS between a user's requests (1000; 0 = flat
 // out), TESSERA_LOAD_IMPORT_ROWS (2000; 0 = no import), TESSERA_LOAD_PRINT_CARDS (300; 0 = no print job),
-// TESSERA_LOAD_BACKGROUND (1; 0 = neither), TESSERA_LOAD_FRESH (1 = start from the database as seeded).
+// TESSERA_LOAD_BACKGROUND (1; 0 = neither), TESSERA_LOAD_FRESH (1 = start from the database as seeded),
+// TESSERA_LOAD_TRACE (a file name: each level's requests and background steps in time order go to <name>.<users>.json).
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -122,6 +123,21 @@ describe('load', () => {
             max: generatorDelay.max / 1e6,
           };
           const { types, total } = stats.figures();
+          // TESSERA_LOAD_TRACE=<file>: every request and background step of the level, to line up
+          // the slow answers with what ran beside them.
+          if (stats.trace && process.env.TESSERA_LOAD_TRACE) {
+            const t0 = stats.trace[0]?.at ?? 0;
+            await writeFile(
+              `${process.env.TESSERA_LOAD_TRACE}.${level}.json`,
+              JSON.stringify(
+                [{ at: 0, event: `epoch ms ${Math.round(performance.timeOrigin + t0)}` }].concat(
+                  [...stats.trace]
+                    .sort((a, b) => a.at - b.at)
+                    .map((e) => ({ ...e, at: Math.round(e.at - t0), ms: e.ms && Math.round(e.ms) })),
+                ),
+              ),
+            );
+          }
           const bg = background ? await background : null;
           const contractHolds = level >= 50 && total.over1s === 0 && total.errors === 0;
           const targetHolds = level >= 200 && total.p99 <= TARGET_P99_MS && total.errors === 0;
