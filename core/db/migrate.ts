@@ -16,6 +16,7 @@ import * as onboarding from './migrations/0013-onboarding.ts';
 import * as dropNameTrigrams from './migrations/0014-drop-name-trigrams.ts';
 import * as reportTotals from './migrations/0015-report-totals.ts';
 import * as recordCardHeld from './migrations/0016-record-card-held.ts';
+import * as vacuumOften from './migrations/0017-vacuum-often.ts';
 
 /** Listed explicitly (not globbed) so the same list works from source and from a build. */
 const migrations = [
@@ -35,6 +36,7 @@ const migrations = [
   { name: '0014-drop-name-trigrams', ...dropNameTrigrams },
   { name: '0015-report-totals', ...reportTotals },
   { name: '0016-record-card-held', ...recordCardHeld },
+  { name: '0017-vacuum-often', ...vacuumOften },
 ];
 
 /** Names in order: a restore checks a backup's schema level against them. */

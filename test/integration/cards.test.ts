@@ -408,6 +408,21 @@ describe('lifecycle', () => {
     const own = await cardsOf(unitA);
     expect(own.total).toBeGreaterThan(0);
     expect(own.cards.every((c: Body) => c.unit.code === 'UA')).toBe(true);
+    // The tabs' counts — the whole event's (kept totals) and one unit's (kept counts) — are the cards'.
+    const counted = async (unit: string | null) =>
+      Object.fromEntries(
+        (
+          await sql<{ status: string; n: number }>(
+            running.engine,
+            `SELECT c.status, count(*)::int AS n FROM cards c JOIN units u ON u.id = c.unit_id
+              WHERE (:unit::text IS NULL OR u.code = :unit) GROUP BY c.status`,
+            { unit },
+          )
+        ).map((r) => [r.status, r.n]),
+      );
+    expect((await cardsOf(op1)).byStatus).toEqual(await counted(null));
+    expect(own.byStatus).toEqual(await counted('UA'));
+    expect((await cardsOf(op1, '&unit=UB')).byStatus).toEqual(await counted('UB'));
     const ub = (await cardsOf(op1, '&unit=UB')).cards[0];
     expect((await unitA.request('GET', `/api/events/${EVENT}/cards/${ub.id}`)).status).toBe(404);
     expect((await reviewer.request('GET', `/api/events/${EVENT}/cards`)).status).toBe(403);

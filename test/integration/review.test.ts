@@ -119,6 +119,11 @@ describe('review', () => {
     expect(res.status).toBe(200);
     expect(res.body.batches.map((b: Body) => b.id)).toEqual([batch1]);
     expect(res.body.counts).toEqual({ open: 1, pendingRecords: 6, importantPending: 4 });
+    // A unit user's dashboard counts its own unit only.
+    const own = await unitA.request('GET', '/api/events/EXPO2026/review-batches');
+    expect(own.body.counts).toEqual({ open: 1, pendingRecords: 6, importantPending: 4 });
+    const other = await unitB.request('GET', '/api/events/EXPO2026/review-batches');
+    expect(other.body.counts).toEqual({ open: 0, pendingRecords: 0, importantPending: 0 });
     const filtered = await r1.request('GET', '/api/events/EXPO2026/review-batches?cardType=PRESS');
     expect(filtered.body.batches).toEqual([]);
     const important = await r1.request('GET', '/api/events/EXPO2026/review-batches?important=1&unit=UA');

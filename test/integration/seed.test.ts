@@ -185,6 +185,21 @@ describe('tessera seed', () => {
     );
   });
 
+  it('has records and cards vacuumed after 2 % of their rows change, keeping index-only scans off the table (0017)', async () => {
+    const options = await sql<{ relname: string; reloptions: string[] }>(
+      `SELECT relname, reloptions FROM pg_class WHERE relname IN ('records', 'cards') ORDER BY relname`,
+    );
+    const wanted = [
+      'autovacuum_vacuum_scale_factor=0.02',
+      'autovacuum_vacuum_insert_scale_factor=0.02',
+      'autovacuum_analyze_scale_factor=0.05',
+    ];
+    expect(options).toEqual([
+      { relname: 'cards', reloptions: wanted },
+      { relname: 'records', reloptions: wanted },
+    ]);
+  });
+
   it('refuses an unknown event and a bad count with a clear message', async () => {
     const unknown = await runCli(['seed', '--persons', '5', '--event', 'NOPE'], env);
     expect(unknown.code).toBe(1);
