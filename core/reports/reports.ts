@@ -214,19 +214,6 @@ export class Reports {
     const where = `card_type IN (:types) AND (:u::bigint IS NULL OR unit_id = :u::bigint)`;
 
     await this.fold(event.id);
-    // Each query answers one JSON array of arrays (one row to parse instead of tens of thousands,
-    // without repeating the keys in every element).
-    const rows = async <T>(
-      columns: string,
-      sql: string,
-      replacements: Record<string, unknown> = r,
-    ): Promise<T[]> => {
-      const [row] = await this.query<{ rows: T[] | null }>(
-        `SELECT json_agg(json_build_array(${columns})) AS rows FROM (${sql}) g`,
-        replacements,
-      );
-      return row?.rows ?? [];
-    };
     /** A kept table plus the deltas not folded into it yet (the fold just ran: these are few). */
     const plus = (kept: string, deltas: string, columns: string, deltasWhere = 'TRUE') =>
       `SELECT ${columns}, amount FROM ${kept} WHERE event_id = :e
@@ -243,81 +230,80 @@ export class Reports {
     /** Records' or cards' counts by `keys` and status (of the top units only: `topOnly`). */
     const perStatus = (table: 'record' | 'card', keys: string, topOnly: boolean) =>
       `SELECT ${keys}, status, sum(amount)::int AS n FROM (${both(table, 'unit_id, card_type, status')}) x
-        WHERE ${where}${table === 'record' ? ` AND status <> 'deleted'` : ''}${topOnly ? ' AND unit_id IN (:top)' : ''}
+        WHERE ${where}${table === 'record' ? ` AND status <> 'deleted'` : ''}${topOnly ? ' AND unit_id = ANY(ARRAY(SELECT unit_id FROM top_units))' : ''}
         GROUP BY ${keys}, status HAVING sum(amount) <> 0`;
-    // Records by card type and status are the zone rows summed over zones (one pass less).
-    const [typeCardRows, zoneRows, dailyRows, ranking] = await Promise.all([
-      rows<[string, string, number]>(
-        'card_type, status, n',
-        whole
-          ? `SELECT card_type, status, sum(amount)::int AS n
-               FROM (${plus('report_card_type_totals', 'report_card_deltas', 'card_type, status')}) x
-              WHERE ${types} GROUP BY 1, 2 HAVING sum(amount) <> 0`
-          : perStatus('card', 'card_type', false),
-      ),
-      rows<[string, string, string[], number]>(
-        'card_type, status, zones, n',
-        `SELECT card_type, status, zones, sum(amount)::int AS n
-           FROM (${
-             whole
-               ? plus('report_record_zone_totals', 'report_record_deltas', 'card_type, status, zones')
-               : both('record', 'unit_id, card_type, status, zones')
-           }) x
-          WHERE ${whole ? types : where} AND status <> 'deleted' GROUP BY 1, 2, 3 HAVING sum(amount) <> 0`,
-      ),
-      // Issuance is kept per card type and hour; one unit's is counted from its own cards.
-      rows<[string, string, number]>(
-        'day, card_type, n',
-        unitId === null
-          ? `SELECT (hour AT TIME ZONE :tz)::date AS day, card_type, sum(amount)::int AS n
-               FROM (${both('issue', 'card_type, hour')}) x
-              WHERE card_type IN (:types) GROUP BY 1, 2 HAVING sum(amount) <> 0`
-          : `SELECT (issued_at AT TIME ZONE :tz)::date AS day, card_type, count(*)::int AS n
-               FROM cards WHERE event_id = :e AND unit_id = :u AND card_type IN (:types) AND issued_at IS NOT NULL
-              GROUP BY 1, 2`,
-      ),
-      // The units with a line (records or cards), and the `top` of them with the most records
-      // (ties: the lower unit code) — the same units and order the screen shows.
-      top
-        ? this.query<{ count: number; top: number[] | null }>(
-            `WITH r AS (SELECT unit_id, sum(amount) AS n
-                          FROM (${plus('report_record_unit_totals', 'report_record_deltas', 'unit_id, card_type', "status <> 'deleted'")}) x
-                         WHERE ${types} GROUP BY unit_id HAVING sum(amount) <> 0),
-                  c AS (SELECT unit_id FROM (${plus('report_card_unit_totals', 'report_card_deltas', 'unit_id, card_type')}) x
-                         WHERE ${types} GROUP BY unit_id HAVING sum(amount) <> 0),
-                  lined AS (SELECT unit_id FROM r UNION SELECT unit_id FROM c)
-             SELECT (SELECT count(*) FROM lined)::int AS count,
-                    (SELECT json_agg(unit_id) FROM (
-                       SELECT l.unit_id FROM lined l JOIN units u ON u.id = l.unit_id
+    // The units with a line (records or cards), and the `top` of them with the most records
+    // (ties: the lower unit code) — the same units and order the screen shows.
+    const ranking = top
+      ? `r AS (SELECT unit_id, sum(amount) AS n
+                 FROM (${plus('report_record_unit_totals', 'report_record_deltas', 'unit_id, card_type', "status <> 'deleted'")}) x
+                WHERE ${types} GROUP BY unit_id HAVING sum(amount) <> 0),
+         c AS (SELECT unit_id FROM (${plus('report_card_unit_totals', 'report_card_deltas', 'unit_id, card_type')}) x
+                WHERE ${types} GROUP BY unit_id HAVING sum(amount) <> 0),
+         lined AS (SELECT unit_id FROM r UNION SELECT unit_id FROM c),
+         top_units AS (SELECT l.unit_id FROM lined l JOIN units u ON u.id = l.unit_id
                          LEFT JOIN r ON r.unit_id = l.unit_id
-                        ORDER BY coalesce(r.n, 0) DESC, u.code LIMIT :top) t) AS top`,
-            { ...r, top },
-          )
-        : Promise.resolve(null),
-    ]);
-    // `unit_id IN ()` is not SQL: no unit at all is the impossible id 0.
-    const unitReplacements = { ...r, top: ranking?.[0]?.top?.length ? ranking[0].top : [0] };
-    const [recordRows, cardRows] = await Promise.all([
-      rows<[number, string, string, number]>(
-        'unit_id, card_type, status, n',
-        perStatus('record', 'unit_id, card_type', top > 0),
-        unitReplacements,
-      ),
-      rows<[number, string, string, number]>(
-        'unit_id, card_type, status, n',
-        perStatus('card', 'unit_id, card_type', top > 0),
-        unitReplacements,
-      ),
-    ]);
-
-    const unitIds = [...new Set([...recordRows, ...cardRows].map(([unitId]) => String(unitId)))];
-    const units = unitIds.length
-      ? await this.query<{ id: string; code: string; name: string }>(
-          'SELECT id, code, name FROM units WHERE id IN (:ids)',
-          { ids: unitIds },
-        )
-      : [];
-    const unitOf = new Map(units.map((u) => [u.id, { code: u.code, name: u.name }]));
+                        ORDER BY coalesce(r.n, 0) DESC, u.code LIMIT :top),`
+      : '';
+    /** One JSON array of arrays per part (one value to parse instead of thousands of rows). */
+    const json = (columns: string, sql: string) =>
+      `(SELECT json_agg(json_build_array(${columns})) FROM (${sql}) g)`;
+    // Every part in one statement: one round trip and one connection instead of three rounds of
+    // up to four (under load each round trip waited its turn for the CPU and the pool).
+    const [answer] = await this.query<{
+      type_cards: [string, string, number][] | null;
+      zones: [string, string, string[], number][] | null;
+      daily: [string, string, number][] | null;
+      records: [number, string, string, number][] | null;
+      cards: [number, string, string, number][] | null;
+      units: [number, string, string][] | null;
+      unit_count: number | null;
+    }>(
+      `WITH ${ranking}
+            rec AS (${perStatus('record', 'unit_id, card_type', top > 0)}),
+            crd AS (${perStatus('card', 'unit_id, card_type', top > 0)})
+       SELECT ${json(
+         'card_type, status, n',
+         whole
+           ? `SELECT card_type, status, sum(amount)::int AS n
+                FROM (${plus('report_card_type_totals', 'report_card_deltas', 'card_type, status')}) x
+               WHERE ${types} GROUP BY 1, 2 HAVING sum(amount) <> 0`
+           : perStatus('card', 'card_type', false),
+       )} AS type_cards,
+              -- Records by card type and status are the zone rows summed over zones (one pass less).
+              ${json(
+                'card_type, status, zones, n',
+                `SELECT card_type, status, zones, sum(amount)::int AS n
+                   FROM (${
+                     whole
+                       ? plus('report_record_zone_totals', 'report_record_deltas', 'card_type, status, zones')
+                       : both('record', 'unit_id, card_type, status, zones')
+                   }) x
+                  WHERE ${whole ? types : where} AND status <> 'deleted' GROUP BY 1, 2, 3 HAVING sum(amount) <> 0`,
+              )} AS zones,
+              -- Issuance is kept per card type and hour; one unit's is counted from its own cards.
+              ${json(
+                'day, card_type, n',
+                whole
+                  ? `SELECT (hour AT TIME ZONE :tz)::date AS day, card_type, sum(amount)::int AS n
+                       FROM (${both('issue', 'card_type, hour')}) x
+                      WHERE card_type IN (:types) GROUP BY 1, 2 HAVING sum(amount) <> 0`
+                  : `SELECT (issued_at AT TIME ZONE :tz)::date AS day, card_type, count(*)::int AS n
+                       FROM cards WHERE event_id = :e AND unit_id = :u AND card_type IN (:types) AND issued_at IS NOT NULL
+                      GROUP BY 1, 2`,
+              )} AS daily,
+              ${json('unit_id, card_type, status, n', 'SELECT * FROM rec')} AS records,
+              ${json('unit_id, card_type, status, n', 'SELECT * FROM crd')} AS cards,
+              ${json('id, code, name', 'SELECT id, code, name FROM units WHERE id IN (SELECT unit_id FROM rec UNION SELECT unit_id FROM crd)')} AS units,
+              ${top ? '(SELECT count(*) FROM lined)::int' : 'NULL::int'} AS unit_count`,
+      { ...r, top },
+    );
+    const typeCardRows = answer?.type_cards ?? [];
+    const zoneRows = answer?.zones ?? [];
+    const dailyRows = answer?.daily ?? [];
+    const recordRows = answer?.records ?? [];
+    const cardRows = answer?.cards ?? [];
+    const unitOf = new Map((answer?.units ?? []).map(([id, code, name]) => [String(id), { code, name }]));
 
     const totals = emptyCounts();
     const important = emptyCounts();
@@ -388,7 +374,7 @@ export class Reports {
 
     const typeOrder = new Map(cardTypes.map((t, i) => [t.code, i]));
     const lines = [...byUnit.values()];
-    const unitCount = ranking?.[0]?.count ?? new Set(lines.map((l) => l.unit.code)).size;
+    const unitCount = answer?.unit_count ?? new Set(lines.map((l) => l.unit.code)).size;
     return {
       event: {
         code: event.code,
