@@ -57,7 +57,6 @@ afterAll(async () => {
 describe('backup and restore with the embedded PostgreSQL', () => {
   it('runs the cluster with buffers and WAL sized to the machine, not PostgreSQL’s small defaults', async () => {
     const wanted = embeddedSettings(availableMemory());
-    expect(Number.parseInt(wanted.shared_buffers!)).toBeGreaterThanOrEqual(128);
     const [rows] = await running!.engine.db.sequelize.query(
       `SELECT name, setting, unit FROM pg_settings
         WHERE name IN ('shared_buffers', 'effective_cache_size', 'max_wal_size', 'max_connections')`,

@@ -420,9 +420,25 @@ describe('lifecycle', () => {
           )
         ).map((r) => [r.status, r.n]),
       );
-    expect((await cardsOf(op1)).byStatus).toEqual(await counted(null));
-    expect(own.byStatus).toEqual(await counted('UA'));
-    expect((await cardsOf(op1, '&unit=UB')).byStatus).toEqual(await counted('UB'));
+    const checkCounts = async () => {
+      expect((await cardsOf(op1)).byStatus).toEqual(await counted(null));
+      expect((await cardsOf(unitA)).byStatus).toEqual(await counted('UA'));
+      expect((await cardsOf(op1, '&unit=UB')).byStatus).toEqual(await counted('UB'));
+    };
+    // From the deltas alone (nothing folded yet), then from the totals alone (a report folds the
+    // deltas in), then from both (a change after the fold).
+    expect(await sql(running.engine, 'SELECT 1 FROM report_card_type_totals LIMIT 1')).toEqual([]);
+    await checkCounts();
+    expect((await op1.request('GET', `/api/events/${EVENT}/reports/statistics`)).status).toBe(200);
+    expect(await sql(running.engine, 'SELECT 1 FROM report_card_deltas LIMIT 1')).toEqual([]);
+    await checkCounts();
+    const toIssue = (await cardsOf(op1, '&unit=UB&status=printed')).cards[0];
+    const issued = await op1.request('POST', `/api/events/${EVENT}/cards/${toIssue.id}/issue`, {
+      issuedTo: '本人',
+    });
+    expect(issued.status, JSON.stringify(issued.body)).toBe(200);
+    expect((await sql(running.engine, 'SELECT 1 FROM report_card_deltas LIMIT 1')).length).toBe(1);
+    await checkCounts();
     const ub = (await cardsOf(op1, '&unit=UB')).cards[0];
     expect((await unitA.request('GET', `/api/events/${EVENT}/cards/${ub.id}`)).status).toBe(404);
     expect((await reviewer.request('GET', `/api/events/${EVENT}/cards`)).status).toBe(403);

@@ -48,6 +48,30 @@ const versionIn = (view: Body, key: string) => {
   return { id: r.id, version: r.version };
 };
 
+const query = async (sql: string, replacements: Record<string, unknown> = {}) =>
+  (await running.engine.db.sequelize.query(sql, { replacements }))[0];
+
+/** The review dashboard's counts — the reviewer's, and each unit user's own — against the tables. */
+async function dashboardAsRecordsSay(): Promise<void> {
+  for (const [client, unit] of [
+    [r1, null],
+    [unitA, 'UA'],
+    [unitB, 'UB'],
+  ] as const) {
+    const [expected] = await query(
+      `SELECT (SELECT count(*)::int FROM review_batches b JOIN units u ON u.id = b.unit_id
+                WHERE b.status = 'open' AND (:unit::text IS NULL OR u.code = :unit)) AS "open",
+              count(*)::int AS "pendingRecords",
+              (count(*) FILTER (WHERE r.card_type = 'VIP'))::int AS "importantPending"
+         FROM records r JOIN units u ON u.id = r.unit_id
+        WHERE r.status = 'submitted' AND (:unit::text IS NULL OR u.code = :unit)`,
+      { unit },
+    );
+    const listed = await client.request('GET', '/api/events/EXPO2026/review-batches');
+    expect(listed.body.counts, unit ?? 'reviewer').toEqual(expected);
+  }
+}
+
 beforeAll(async () => {
   running = await startTestServer();
   admin = new ApiClient(running.url);
@@ -225,9 +249,16 @@ describe('review', () => {
     await declare(unitB, 'b4', 4, 'STAFF');
     const subB = await unitB.request('POST', '/api/events/EXPO2026/review-batches', {});
     expect(subB.status).toBe(201);
+    // The dashboard counts from the kept totals once a report has folded the changes in, and from
+    // the totals plus the deltas once more is submitted: either way as the records say.
+    expect((await r1.request('GET', '/api/events/EXPO2026/reports/statistics')).status).toBe(200);
+    expect(await query('SELECT 1 FROM report_record_deltas LIMIT 1')).toEqual([]);
+    await dashboardAsRecordsSay();
 
     const sub = await unitA.request('POST', '/api/events/EXPO2026/review-batches', {});
     expect(sub.status).toBe(201);
+    expect((await query('SELECT 1 FROM report_record_deltas LIMIT 1')).length).toBe(1);
+    await dashboardAsRecordsSay();
     batch2 = sub.body.batch.id;
     expect(sub.body.batch.recordCount).toBe(4);
 
