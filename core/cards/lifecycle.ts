@@ -14,6 +14,7 @@ import type { Events } from '../events/events.ts';
 import type { LoadedPlugin } from '../plugins/index.ts';
 import type { Records } from '../records/records.ts';
 import { zoneCodesOf } from '../render/context.ts';
+import { keptPlusDeltas } from '../reports/kept-counts.ts';
 import { checkIdNumber, checkPlate } from '../validation/index.ts';
 import { checkPrintOptions, type PrintJobs } from './print-jobs.ts';
 import {
@@ -236,18 +237,18 @@ export class CardLifecycle {
     // One unit's come from the counts per unit; the whole event's from the totals per card type
     // (a few dozen rows, not the ~50,000 count rows of 2,000 units: 22 ms a request under load).
     const byUnit = unitId !== null || Boolean(query.unit);
-    const columns = byUnit ? 'status, amount, unit_id, card_type' : 'status, amount, card_type';
     const counts = q
       ? await this.db.sequelize.query<{ status: CardStatus; n: string }>(
           `SELECT c.status, count(*) AS n FROM cards c WHERE ${where} GROUP BY c.status`,
           { type: QueryTypes.SELECT, replacements },
         )
       : await this.db.sequelize.query<{ status: CardStatus; n: string }>(
-          `SELECT status, sum(amount) AS n FROM (
-             SELECT ${columns} FROM ${byUnit ? 'report_card_counts' : 'report_card_type_totals'}
-              WHERE event_id = :eventId
-             UNION ALL
-             SELECT ${columns} FROM report_card_deltas WHERE event_id = :eventId) c
+          `SELECT status, sum(amount) AS n FROM (${keptPlusDeltas(
+            byUnit ? 'report_card_counts' : 'report_card_type_totals',
+            'report_card_deltas',
+            byUnit ? 'status, unit_id, card_type' : 'status, card_type',
+            'event_id = :eventId',
+          )}) c
             WHERE ${conditions.slice(1).join(' AND ') || 'TRUE'}
             GROUP BY status HAVING sum(amount) <> 0`,
           { type: QueryTypes.SELECT, replacements },

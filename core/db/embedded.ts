@@ -68,7 +68,7 @@ const MB = 1024 * 1024;
  * million records' 2 GB, and 1 GB of WAL between checkpoints makes a big import or seed
  * checkpoint every 15–20 s. The embedded cluster shares the machine with the server and Chromium,
  * so it takes an eighth of memory for buffers (up to 2 GB), not the quarter a dedicated
- * database server would. An external database (TESSERA_DATABASE_URL) is its administrator's to tune.
+ * database server would. An external database (DATABASE_URL) is its administrator's to tune.
  */
 export function embeddedSettings(memoryBytes: number): Record<string, string> {
   const sharedMb = Math.max(128, Math.min(2048, Math.floor(memoryBytes / 8 / MB)));

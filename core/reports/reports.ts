@@ -6,6 +6,7 @@ import type { Database } from '../db/connection.ts';
 import { Coalescer } from '../concurrency.ts';
 import { TesseraError } from '../errors.ts';
 import type { Events } from '../events/events.ts';
+import { keptPlusDeltas } from './kept-counts.ts';
 import { statisticsWorkbook } from './xlsx.ts';
 import {
   REPORT_CARD_STATUSES,
@@ -216,8 +217,7 @@ export class Reports {
     await this.fold(event.id);
     /** A kept table plus the deltas not folded into it yet (the fold just ran: these are few). */
     const plus = (kept: string, deltas: string, columns: string, deltasWhere = 'TRUE') =>
-      `SELECT ${columns}, amount FROM ${kept} WHERE event_id = :e
-       UNION ALL SELECT ${columns}, amount FROM ${deltas} WHERE event_id = :e AND ${deltasWhere}`;
+      keptPlusDeltas(kept, deltas, columns, 'event_id = :e', `event_id = :e AND ${deltasWhere}`);
     const both = (table: string, columns: string) =>
       plus(`report_${table}_counts`, `report_${table}_deltas`, columns);
     // The whole event's figures come from the totals (0015); one unit's from its own counts.

@@ -7,6 +7,7 @@ import { unitIdFor } from '../units.ts';
 import type { Events } from '../events/events.ts';
 import type { LoadedPlugin } from '../plugins/index.ts';
 import type { Records } from '../records/records.ts';
+import { keptPlusDeltas } from '../reports/kept-counts.ts';
 import type {
   CardTypeSummary,
   DecisionEntry,
@@ -198,19 +199,12 @@ export class Review {
                  AND (:unitId::bigint IS NULL OR unit_id = :unitId)) AS open,
               coalesce(sum(amount), 0) AS pending,
               coalesce(sum(amount) FILTER (WHERE card_type = ANY(:important::text[])), 0) AS important
-         FROM (${
-           unitId === null
-             ? `SELECT card_type, amount FROM report_record_zone_totals
-                 WHERE event_id = :eventId AND status = 'submitted'
-                UNION ALL
-                SELECT card_type, amount FROM report_record_deltas
-                 WHERE event_id = :eventId AND status = 'submitted'`
-             : `SELECT card_type, amount FROM report_record_counts
-                 WHERE event_id = :eventId AND unit_id = :unitId AND status = 'submitted'
-                UNION ALL
-                SELECT card_type, amount FROM report_record_deltas
-                 WHERE event_id = :eventId AND unit_id = :unitId AND status = 'submitted'`
-         }) c`,
+         FROM (${keptPlusDeltas(
+           unitId === null ? 'report_record_zone_totals' : 'report_record_counts',
+           'report_record_deltas',
+           'card_type',
+           `event_id = :eventId${unitId === null ? '' : ' AND unit_id = :unitId'} AND status = 'submitted'`,
+         )}) c`,
       {
         type: QueryTypes.SELECT,
         replacements: {

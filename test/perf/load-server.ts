@@ -42,7 +42,7 @@ function run(args: string[], env: Record<string, string>): Promise<string> {
   });
 }
 
-/** `cp -a`: the PostgreSQL cluster must keep its owner and modes, which fs.cp does not. */
+/** Runs a program to its end, rejecting when it exits with an error. */
 function command(file: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -54,7 +54,8 @@ function command(file: string, args: string[]): Promise<void> {
 }
 
 /**
- * `cp -a`, then the copy flushed to disk: left dirty, its gigabytes were written back in bursts
+ * `cp -a` (the PostgreSQL cluster must keep its owner and modes, which fs.cp does not), then the
+ * copy flushed to disk: left dirty, its gigabytes were written back in bursts
  * during the measured level (seen as 1 GB writes stalling PostgreSQL's own), a cost of the bench's
  * copy rather than of the product.
  */
